@@ -1,0 +1,66 @@
+// The RISC5 processor of Project Oberon (2018 core: floating point and the millisecond interrupt).
+//
+// Instructions are predecoded once into Memory's decode cache and executed by one switch; stores
+// invalidate the entry of the word they change. No virtual call and no lock on the instruction
+// path: only loads and stores outside RAM go through the Bus (I/O page, extension window).
+#pragma once
+
+#include <cstdint>
+
+#include "memory.h"
+
+namespace risc5 {
+
+class Bus;
+
+// Why the CPU stopped on its own (the front end decides what to do: report, reset).
+enum class CpuFault : uint8_t {
+  none,
+  pcOutsideMemory,  // fetch from an address that is neither RAM nor ROM
+};
+
+class Cpu {
+ public:
+  Cpu(Memory& memory, Bus& bus);
+
+  // Hardware reset: PC := ROM start, flags and interrupt state cleared. Registers keep their
+  // values, as on the board: the boot ROM tells a cold start (R15 = 0) from a warm one.
+  void reset();
+
+  // Executes at most `budget` instructions; returns how many ran. Stops early after
+  // requestStop() (called by devices on this thread, e.g. when the guest idles) or on a fault.
+  uint64_t run(uint64_t budget);
+  void requestStop() { stopRequested_ = true; }
+
+  // The millisecond tick (irq edge). Taken between instructions when enabled and not in a handler.
+  void requestInterrupt() { intPnd = true; }
+
+  // Architectural state, public for the front ends, the debugger and the tests.
+  uint32_t R[16] = {};
+  uint32_t PC = 0;  // word address
+  uint32_t H = 0;
+  bool N = false, Z = false, C = false, V = false;
+  bool intEnb = false, intPnd = false, intMd = false;
+  uint32_t SPC = 0;  // saved PC (word address) of the interrupted instruction stream
+  bool savedN = false, savedZ = false, savedC = false, savedV = false;
+
+  CpuFault fault = CpuFault::none;
+  uint32_t faultAddress = 0;
+  // Number of entries into the Oberon trap vector (branch-and-link to byte address 20H).
+  uint64_t trapEntries = 0;
+
+  // Version byte read by MOV' with v = 1 (53H: the 2018 core).
+  static constexpr uint32_t kVersion = 0x53;
+
+ private:
+  Decoded decode(uint32_t ir) const;
+  uint32_t loadSlow(uint32_t address, bool byte);
+  void storeSlow(uint32_t address, uint32_t value, bool byte);
+  bool fetchSlow(uint32_t pc, Decoded& out);
+
+  Memory& memory_;
+  Bus& bus_;
+  bool stopRequested_ = false;
+};
+
+}  // namespace risc5
