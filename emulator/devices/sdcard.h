@@ -38,7 +38,7 @@ class SdCard {
   bool writeBlock(uint32_t block, const uint8_t* in);
 
  private:
-  enum class State { idle, command, response, readToken, readData, writeWaitToken, writeData, writeResponse };
+  enum class State { idle, writeWaitToken, writeData };
   void startCommand();
 
   int fd_ = -1;

@@ -17,7 +17,8 @@ class Serial {
   // -1 = not connected. The descriptors are set non-blocking; owned (closed) only if `own`.
   void setInput(int fd, bool own);
   void setOutput(int fd, bool own);
-  int inputFd() const { return inFd_; }
+  // The input descriptor to wait on while idle, -1 if none or at end of input.
+  int waitFd() const;
 
   // Bytes for the guest to receive (tests, scripts), queued before the input descriptor's.
   void feed(const std::string& bytes);

@@ -53,7 +53,8 @@ class Cpu {
   static constexpr uint32_t kVersion = 0x53;
 
  private:
-  Decoded decode(uint32_t ir) const;
+  Decoded decode(uint32_t ir, uint32_t pc) const;
+  void takeInterrupt(uint32_t& pc, bool& n, bool& z, bool& c, bool& v);
   uint32_t loadSlow(uint32_t address, bool byte);
   void storeSlow(uint32_t address, uint32_t value, bool byte);
   bool fetchSlow(uint32_t pc, Decoded& out);

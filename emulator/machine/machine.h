@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
+#include <chrono>
 
 #include "bus.h"
 #include "cpu.h"
@@ -28,11 +30,22 @@ struct MachineConfig {
 // Returns an empty string if the configuration is valid, else a one-line reason.
 std::string validate(const MachineConfig& config);
 
+// A boot ROM image and where its MemLim/stackOrg constants sit: each is a pair
+// `MOV' r, high16; IOR r, r, low16` whose immediates the machine patches (no patch if npos).
+struct BootRom {
+  static constexpr uint32_t npos = 0xFFFFFFFF;
+  std::span<const uint32_t> words;
+  uint32_t memLimPatch = npos;
+  uint32_t stackOrgPatch = npos;
+};
+
 class Machine {
  public:
-  // The boot ROM is our own firmware/boot.s, assembled at build time.
-  explicit Machine(const MachineConfig& config);
-  Machine(const MachineConfig& config, std::span<const uint32_t> rom);
+  // Throws std::invalid_argument with validate()'s reason for a bad configuration.
+  // Front ends pass our own firmware/boot.s (see firmware/boot_rom.h); tests may pass any ROM.
+  Machine(const MachineConfig& config, const BootRom& rom);
+  Machine(const MachineConfig& config, std::span<const uint32_t> rom)
+      : Machine(config, BootRom{rom}) {}
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;
 
@@ -43,7 +56,8 @@ class Machine {
 
   // Runs up to `budget` instructions (fewer if the guest idles or faults); returns the count.
   uint64_t run(uint64_t budget);
-  bool idle() const { return bus_.idle(); }
+  bool idle() const { return idle_; }
+  uint64_t instructions() const { return instructions_; }  // since power-on
 
   // Framebuffer geometry; line 0 in memory is the bottom screen line; bit 0 = leftmost pixel.
   uint32_t width() const { return config_.width; }
@@ -74,7 +88,7 @@ class Machine {
 
  private:
   void writeDisplayMagic();
-  void patchRom();
+  std::vector<uint32_t> patchedRom(const BootRom& rom) const;
 
   MachineConfig config_;
   uint32_t spanBytes_;
@@ -92,6 +106,8 @@ class Machine {
   Bus bus_;
   Cpu cpu_;
   uint32_t lastTick_ = 0;
+  uint64_t instructions_ = 0;
+  bool idle_ = false;
 };
 
 }  // namespace risc5

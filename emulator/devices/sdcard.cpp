@@ -1,0 +1,235 @@
+#include "sdcard.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace risc5 {
+
+namespace {
+constexpr uint32_t kDirectoryMark = 0x9B1EA38D;
+constexpr uint8_t kR1Ready = 0x00, kR1Idle = 0x01, kR1IllegalCommand = 0x04, kR1ParameterError = 0x40;
+constexpr uint8_t kDataToken = 0xFE, kDataAccepted = 0x05;
+
+bool readAt(int fd, uint64_t offset, uint8_t* out, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    done += static_cast<size_t>(r);
+  }
+  std::memset(out + done, 0, n - done);  // beyond the end of the image: zeros
+  return true;
+}
+}  // namespace
+
+SdCard::~SdCard() { close(); }
+
+std::string SdCard::open(const std::string& path, bool snapshot) {
+  close();
+  int fd = ::open(path.c_str(), (snapshot ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+  if (fd < 0) return "cannot open disk image " + path + ": " + std::strerror(errno);
+  // The lock the disk-image tool honours: exclusive while we may write, shared in snapshot mode.
+  if (::flock(fd, (snapshot ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
+    ::close(fd);
+    return "disk image " + path + " is in use by another emulator or the disk tool";
+  }
+  struct stat st {};
+  ::fstat(fd, &st);
+  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+    ::close(fd);
+    return path + " is not a regular file";
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return "disk image " + path + " is empty";
+  }
+  uint32_t first = 0;
+  ::pread(fd, &first, 4, 0);
+  uint32_t whole = 0;
+  uint64_t wholeAt = uint64_t{kFsOffsetBlocks + 2} * kBlockBytes;
+  if (size >= wholeAt + 4) ::pread(fd, &whole, 4, static_cast<off_t>(wholeAt));
+  if (first == kDirectoryMark) {
+    blockOffset_ = kFsOffsetBlocks + 2;  // image byte 0 = Oberon sector 1
+    if (size < 3 * 1024) {
+      ::close(fd);
+      return "disk image " + path + " is truncated (" + std::to_string(size) +
+             " bytes: no room for the boot file)";
+    }
+  } else if (whole == kDirectoryMark) {
+    blockOffset_ = 0;
+  } else {
+    ::close(fd);
+    return path + " is not a Project Oberon disk image (no directory mark at sector 1)";
+  }
+  fd_ = fd;
+  snapshot_ = snapshot;
+  imageBytes_ = size;
+  reset();
+  return {};
+}
+
+void SdCard::flush() {
+  if (fd_ >= 0 && !snapshot_) ::fsync(fd_);
+}
+
+void SdCard::close() {
+  if (fd_ >= 0) {
+    flush();
+    ::close(fd_);  // also releases the flock
+    fd_ = -1;
+  }
+  overlay_.clear();
+}
+
+void SdCard::reset() {
+  state_ = State::idle;
+  cmdLen_ = 0;
+  response_.clear();
+  responsePos_ = 0;
+  appCommand_ = false;
+}
+
+bool SdCard::readBlock(uint32_t block, uint8_t* out) {
+  if (auto it = overlay_.find(block); it != overlay_.end()) {
+    std::memcpy(out, it->second.data(), kBlockBytes);
+    return true;
+  }
+  if (fd_ < 0 || block < blockOffset_) {
+    std::memset(out, 0, kBlockBytes);
+    return fd_ >= 0;
+  }
+  return readAt(fd_, uint64_t{block - blockOffset_} * kBlockBytes, out, kBlockBytes);
+}
+
+bool SdCard::writeBlock(uint32_t block, const uint8_t* in) {
+  if (fd_ < 0 || block < blockOffset_) return false;
+  if (snapshot_) {
+    overlay_[block].assign(in, in + kBlockBytes);
+    return true;
+  }
+  uint64_t offset = uint64_t{block - blockOffset_} * kBlockBytes;
+  size_t done = 0;
+  while (done < kBlockBytes) {
+    ssize_t w = ::pwrite(fd_, in + done, kBlockBytes - done, static_cast<off_t>(offset + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    done += static_cast<size_t>(w);
+  }
+  if (offset + kBlockBytes > imageBytes_) imageBytes_ = offset + kBlockBytes;
+  return true;
+}
+
+void SdCard::startCommand() {
+  const uint8_t index = cmd_[0] & 0x3F;
+  const uint32_t arg = (uint32_t{cmd_[1]} << 24) | (uint32_t{cmd_[2]} << 16) |
+                       (uint32_t{cmd_[3]} << 8) | cmd_[4];
+  const bool app = appCommand_;
+  appCommand_ = false;
+  response_.assign(1, 0xFF);  // N_CR: one byte before the response
+  responsePos_ = 0;
+  auto r1 = [&](uint8_t bits) { response_.push_back(static_cast<uint8_t>(bits | (idle_ ? kR1Idle : 0))); };
+  switch (index) {
+    case 0: idle_ = true; r1(0); break;                        // GO_IDLE_STATE
+    case 8: r1(0); response_.insert(response_.end(), {0x00, 0x00, 0x01, static_cast<uint8_t>(arg)}); break;
+    case 55: r1(0); appCommand_ = true; break;                 // APP_CMD
+    case 41:
+      if (app) { idle_ = false; r1(0); } else r1(kR1IllegalCommand);
+      break;
+    case 16: r1(arg == kBlockBytes ? 0 : kR1ParameterError); break;  // SET_BLOCKLEN
+    case 58: r1(0); response_.insert(response_.end(), {0xC0, 0xFF, 0x80, 0x00}); break;  // OCR: SDHC
+    case 17: {                                                 // READ_SINGLE_BLOCK
+      r1(0);
+      uint8_t data[kBlockBytes];
+      readBlock(arg, data);
+      response_.push_back(0xFF);
+      response_.push_back(kDataToken);
+      response_.insert(response_.end(), data, data + kBlockBytes);
+      response_.insert(response_.end(), {0xFF, 0xFF});         // CRC (not checked by Oberon)
+      break;
+    }
+    case 24:                                                   // WRITE_BLOCK
+      r1(0);
+      writeBlockNo_ = arg;
+      state_ = State::writeWaitToken;
+      return;
+    default: r1(kR1IllegalCommand); break;
+  }
+  state_ = State::idle;
+}
+
+uint8_t SdCard::exchange(uint8_t mosi) {
+  uint8_t miso = 0xFF;
+  if (responsePos_ < response_.size()) {
+    miso = response_[responsePos_++];
+    if (responsePos_ == response_.size()) {
+      response_.clear();
+      responsePos_ = 0;
+    }
+  }
+  switch (state_) {
+    case State::idle:
+      if (cmdLen_ == 0 && (mosi & 0xC0) != 0x40) break;  // filler while idle
+      cmd_[cmdLen_++] = mosi;
+      if (cmdLen_ == 6) {
+        cmdLen_ = 0;
+        startCommand();
+      }
+      break;
+    case State::writeWaitToken:
+      if (mosi == kDataToken) {
+        state_ = State::writeData;
+        dataPos_ = 0;
+      }
+      break;
+    case State::writeData:
+      block_[dataPos_++] = mosi;
+      if (dataPos_ == static_cast<int>(kBlockBytes) + 2) {  // data and two CRC bytes
+        bool ok = writeBlock(writeBlockNo_, block_);
+        response_.assign(1, ok ? kDataAccepted : 0x0D);  // 0x0D: write error
+        responsePos_ = 0;
+        state_ = State::idle;
+      }
+      break;
+    default: state_ = State::idle; break;
+  }
+  return miso;
+}
+
+void SdCard::deselect() {
+  cmdLen_ = 0;
+  // A pending response is dropped when the card is deselected, but a write in progress stays.
+  if (state_ == State::idle) {
+    response_.clear();
+    responsePos_ = 0;
+  }
+}
+
+void Spi::writeControl(uint32_t value) {
+  control_ = value;
+  if ((value & 3) != 1) card_.deselect();
+}
+
+void Spi::writeData(uint32_t value) {
+  if ((control_ & 3) != 1) {
+    rx_ = (control_ & 4) ? 0xFFFFFFFFu : 0xFFu;  // nothing selected: the bus idles high
+    return;
+  }
+  if (control_ & 4) {
+    // Fast mode: 32 bits per transfer; the board's word order puts the first byte in bits 0-7,
+    // so disk blocks land in RAM as little-endian words.
+    uint32_t in = 0;
+    for (int i = 0; i < 4; ++i) in |= uint32_t{card_.exchange(static_cast<uint8_t>(value >> (8 * i)))} << (8 * i);
+    rx_ = in;
+  } else {
+    rx_ = card_.exchange(static_cast<uint8_t>(value));
+  }
+}
+
+}  // namespace risc5
