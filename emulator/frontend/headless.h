@@ -1,0 +1,23 @@
+// Headless front end: runs the machine without a display, for scripts, tests and servers.
+#pragma once
+
+#include <atomic>
+
+namespace risc5 {
+class Machine;
+struct Options;
+
+// Exit statuses of the emulator (also used by the window front end).
+enum ExitStatus : int {
+  kExitOk = 0,
+  kExitSetup = 1,      // bad option, missing or corrupt image
+  kExitTimeout = 2,    // --timeout elapsed
+  kExitFault = 3,      // the CPU left memory
+  kExitTrapLoop = 4,   // Oberon keeps trapping
+  kExitScript = 5,     // an input script failed
+};
+
+// Runs until the guest idles (--until-idle), the script ends, the timeout, a fault, or `stop`.
+int runHeadless(Machine& machine, const Options& options, const std::atomic<bool>& stop);
+
+}  // namespace risc5

@@ -1,0 +1,102 @@
+// oberon-emu: the Project Oberon machine with a TCPNet device, in a window or headless.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <memory>
+
+#include "firmware/boot_rom.h"
+#include "emulator/frontend/headless.h"
+#include "emulator/frontend/options.h"
+#include "emulator/frontend/window.h"
+#include "emulator/machine/machine.h"
+
+namespace {
+
+std::atomic<bool> gStop{false};
+extern "C" void onSignal(int) { gStop.store(true); }
+
+int openSerial(const std::string& path, bool input) {
+  if (path == "-") return input ? STDIN_FILENO : STDOUT_FILENO;
+  int fd = input ? ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+                 : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  return fd;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace risc5;
+  int exitCode = 0;
+  auto parsed = parseOptions(argc, argv, exitCode);
+  if (!parsed) return exitCode;
+  Options& o = *parsed;
+
+  auto rom = firmware::bootRom();
+  auto patches = firmware::bootRomPatches();
+  std::unique_ptr<Machine> machine;
+  try {
+    machine = std::make_unique<Machine>(o.machine, BootRom{rom, patches.memLim, patches.stackOrg});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "oberon-emu: %s\n", e.what());
+    return kExitSetup;
+  }
+  Machine& m = *machine;
+
+  if (!o.image.empty()) {
+    if (std::string why = m.sdcard().open(o.image, o.snapshot); !why.empty()) {
+      std::fprintf(stderr, "oberon-emu: %s\n", why.c_str());
+      return kExitSetup;
+    }
+  }
+  if (!o.serialIn.empty()) {
+    int fd = openSerial(o.serialIn, true);
+    if (fd < 0) {
+      std::fprintf(stderr, "oberon-emu: cannot open serial input %s: %s\n", o.serialIn.c_str(), std::strerror(errno));
+      return kExitSetup;
+    }
+    m.serial().setInput(fd, o.serialIn != "-");
+  }
+  if (!o.serialOut.empty()) {
+    int fd = openSerial(o.serialOut, false);
+    if (fd < 0) {
+      std::fprintf(stderr, "oberon-emu: cannot open serial output %s: %s\n", o.serialOut.c_str(), std::strerror(errno));
+      return kExitSetup;
+    }
+    m.serial().setOutput(fd, o.serialOut != "-");
+  }
+  if (o.leds) {
+    m.board().onLeds = [](uint8_t v) {
+      char bits[9];
+      for (int i = 0; i < 8; ++i) bits[i] = (v & (0x80 >> i)) ? '*' : '.';
+      bits[8] = 0;
+      std::fprintf(stderr, "LEDs %s (%02XH)\n", bits, v);
+    };
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  int status;
+  if (!o.headless && !windowAvailable()) {
+    std::fprintf(stderr, "oberon-emu: no display found (DISPLAY/WAYLAND_DISPLAY unset); running headless "
+                         "(--headless says this is intended)\n");
+    o.headless = true;
+  }
+  if (o.headless) {
+    status = runHeadless(m, o, gStop);
+  } else {
+    status = runWindow(m, o, gStop);
+  }
+  m.serial().flushOutput();
+  m.sdcard().close();  // fsync: every write of the guest is on disk
+  return status;
+}

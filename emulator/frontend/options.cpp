@@ -1,0 +1,96 @@
+#include "options.h"
+
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace risc5 {
+
+namespace {
+bool parseSize(const std::string& s, uint32_t& w, uint32_t& h) {
+  unsigned a = 0, b = 0;
+  char x = 0, extra = 0;
+  if (std::sscanf(s.c_str(), "%u%c%u%c", &a, &x, &b, &extra) != 3 || (x != 'x' && x != 'X')) return false;
+  w = a;
+  h = b;
+  return true;
+}
+}  // namespace
+
+std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
+  Options o;
+  std::string size;
+  unsigned mem = 1;
+  po::options_description general("Options");
+  general.add_options()
+    ("help,h", "show this help")
+    ("image", po::value(&o.image), "Project Oberon disk image (filesystem-only or whole SD card)")
+    ("mem", po::value(&mem)->default_value(1), "RAM in MiB (1 to 256)")
+    ("size", po::value(&size), "screen size WxH, e.g. 1280x1024 (width a multiple of 32)")
+    ("snapshot", po::bool_switch(&o.snapshot), "never modify the image; writes live in memory")
+    ("headless", po::bool_switch(&o.headless), "run without a window")
+    ("until-idle", po::bool_switch(&o.untilIdle), "headless: stop once Oberon waits for input")
+    ("timeout", po::value(&o.timeoutSeconds), "give up after SECONDS (exit status 2)")
+    ("screenshot", po::value(&o.screenshot), "headless: write the screen as PNG when stopping")
+    ("script", po::value(&o.script), "headless: run an input script (see docs/scripting.md)")
+    ("leds", po::bool_switch(&o.leds), "print LED changes on stderr")
+    ("serial-in", po::value(&o.serialIn), "RS232 input from FILE or FIFO ('-' = stdin)")
+    ("serial-out", po::value(&o.serialOut), "RS232 output to FILE or FIFO ('-' = stdout)")
+    ("boot-from-serial", "set switch 0: the boot ROM loads the system from the serial line")
+    ("no-tcpnet", "remove the TCPNet device")
+    ("tcpnet-bind", po::value(&o.tcpnetBind), "address listening sockets bind to (default 127.0.0.1)")
+    ("monitor", po::value(&o.monitor), "path of the tcpnet-lsof monitor socket")
+    ("zoom", po::value(&o.zoom), "window: pixel zoom factor (default: automatic)")
+    ("fullscreen", po::bool_switch(&o.fullscreen), "window: start in fullscreen (F11 toggles)")
+    ("middle-button-key", po::value(&o.middleModifier), "window: key that also acts as middle button "
+                                                        "(besides left Alt), e.g. 'Left GUI'")
+    ("quiet,q", po::bool_switch(&o.quiet), "no informational messages");
+  po::positional_options_description pos;
+  pos.add("image", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(general).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "oberon-emu: " << e.what() << " (see --help)\n";
+    exitCode = 1;
+    return std::nullopt;
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: oberon-emu [options] [IMAGE]\n"
+                 "Emulates the Project Oberon 2013 RISC5 computer, with a TCPNet network device.\n\n"
+              << general << "\n";
+    exitCode = 0;
+    return std::nullopt;
+  }
+  o.machine.memoryMiB = mem;
+  if (!size.empty() && !parseSize(size, o.machine.width, o.machine.height)) {
+    std::cerr << "oberon-emu: --size wants WIDTHxHEIGHT, e.g. 1280x1024, not '" << size << "'\n";
+    exitCode = 1;
+    return std::nullopt;
+  }
+  if (vm.count("boot-from-serial")) o.machine.switches |= 1;
+  if (vm.count("no-tcpnet")) o.tcpnet = false;
+  if (o.timeoutSeconds < 0) {
+    std::cerr << "oberon-emu: --timeout must not be negative\n";
+    exitCode = 1;
+    return std::nullopt;
+  }
+  if (std::string why = validate(o.machine); !why.empty()) {
+    std::cerr << "oberon-emu: " << why << "\n";
+    exitCode = 1;
+    return std::nullopt;
+  }
+  if (o.image.empty() && !(o.machine.switches & 1)) {
+    std::cerr << "oberon-emu: no disk image given (pass IMAGE, or --boot-from-serial)\n";
+    exitCode = 1;
+    return std::nullopt;
+  }
+  if (!o.headless && (o.untilIdle || !o.screenshot.empty() || !o.script.empty())) o.headless = true;
+  return o;
+}
+
+}  // namespace risc5

@@ -1,0 +1,35 @@
+// Command-line options of the emulator (Boost.Program_options).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "emulator/machine/machine.h"
+
+namespace risc5 {
+
+struct Options {
+  std::string image;            // disk image (empty: none, e.g. serial boot)
+  MachineConfig machine;
+  bool snapshot = false;        // never modify the image
+  bool headless = false;
+  bool untilIdle = false;       // headless: stop once Oberon idles
+  double timeoutSeconds = 0;    // 0 = none
+  std::string screenshot;       // headless: PNG written at the end
+  bool leds = false;            // print LED changes on stderr
+  std::string serialIn, serialOut;  // "-" = stdin/stdout
+  bool tcpnet = true;
+  std::string tcpnetBind = "127.0.0.1";
+  std::string script;           // headless input script (docs/scripting.md)
+  std::string monitor;          // tcpnet-lsof monitor socket path ("" = default place)
+  int zoom = 0;                 // 0 = automatic
+  bool fullscreen = false;
+  std::string middleModifier;   // extra key emulating the middle button (besides left Alt)
+  bool quiet = false;
+};
+
+// Parses argv. On --help/--version prints and returns nullopt with exitCode 0; on a bad option
+// prints one line on stderr and returns nullopt with exitCode 1.
+std::optional<Options> parseOptions(int argc, char** argv, int& exitCode);
+
+}  // namespace risc5
