@@ -166,6 +166,8 @@ Decoded Cpu::decode(uint32_t ir, uint32_t pc) const {
       uint32_t off = ir & 0xFFFFFF;
       if (off & 0x800000) off |= 0xFF000000u;
       d.imm = pc + 1 + off;
+    } else {
+      d.imm = (ir >> 4) & 15;  // Oberon's trap number (0 is NEW, not an error)
     }
     if (!u && !v && (ir & 0x30)) {
       d.kind = kSpecial;
@@ -365,7 +367,7 @@ uint64_t Cpu::run(uint64_t budget) {
       case kCall: set(15, next * 4); next = d.imm; break;
       case kCallR: {
         uint32_t target = r[d.c] >> 2;
-        if (target == 8) ++trapEntries;  // Oberon's trap: BLR through MT (R12 = 20H)
+        if (target == 8 && d.imm != 0) ++trapEntries;  // Oberon's trap: BLR through MT = 20H
         set(15, next * 4);
         next = target;
         break;
@@ -385,7 +387,7 @@ uint64_t Cpu::run(uint64_t budget) {
       case kBlccR:
         if (condition(d.a, n, z, c, v)) {
           uint32_t target = r[d.c] >> 2;
-          if (target == 8) ++trapEntries;
+          if (target == 8 && d.imm != 0) ++trapEntries;
           set(15, next * 4);
           next = target;
         }

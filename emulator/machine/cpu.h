@@ -46,7 +46,8 @@ class Cpu {
 
   CpuFault fault = CpuFault::none;
   uint32_t faultAddress = 0;
-  // Number of entries into the Oberon trap vector (branch-and-link to byte address 20H).
+  // Oberon traps taken: branch-and-link to byte address 20H with a trap number other than 0
+  // (trap 0 is NEW, Kernel's allocator).
   uint64_t trapEntries = 0;
 
   // Version byte read by MOV' with v = 1 (53H: the 2018 core).
