@@ -1,0 +1,302 @@
+#include "connection.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+#include <algorithm>
+
+#include "errors.h"
+
+namespace tcpnet {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+std::string addressText(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  return address.to_string();
+}
+
+Connection::Connection(asio::io_context& io, Inbox& inbox, const Options& options, int slot,
+                       uint32_t generation, uint32_t rxLimit, int portEntry)
+    : io_(io),
+      inbox_(inbox),
+      options_(options),
+      slot_(slot),
+      generation_(generation),
+      rxLimit_(rxLimit),
+      portEntry_(portEntry),
+      socket_(io),
+      resolver_(io),
+      timer_(io),
+      phase_(portEntry >= 0 ? Phase::Waiting : Phase::Resolving),
+      readBuffer_(std::min<uint32_t>(options.bufferBytes, 64 * 1024)) {}
+
+void Connection::push(NetEvent event) {
+  if (released_) return;
+  event.slot = static_cast<uint8_t>(slot_);
+  event.generation = generation_;
+  inbox_.push(std::move(event));
+}
+
+// ---- Client: resolve, connect, with one timeout over both
+
+void Connection::connect(std::string host, uint16_t port) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  timer_.expires_after(options_.connectTimeout);
+  timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (ec || (self->phase_ != Phase::Resolving && self->phase_ != Phase::Connecting)) return;
+    self->timedOut_ = true;
+    self->resolver_.cancel();
+    error_code ignored;
+    self->socket_.close(ignored);
+  });
+  error_code ec;
+  asio::ip::address literal = asio::ip::make_address(host, ec);
+  if (!ec) {
+    phase_ = Phase::Connecting;
+    socket_.async_connect(tcp::endpoint(literal, port), [self = shared_from_this()](const error_code& ec) {
+      if (ec) return self->connectFailed(ec);
+      self->established();
+    });
+    return;
+  }
+  resolver_.async_resolve(host, std::to_string(port), tcp::resolver::numeric_service,
+                          [self = shared_from_this()](const error_code& ec,
+                                                      const tcp::resolver::results_type& results) {
+                            if (ec == asio::error::operation_aborted && !self->timedOut_) return;
+                            if (ec || results.empty()) {
+                              return self->failed(self->timedOut_ ? Reason::Timeout : Reason::Lookup);
+                            }
+                            self->connectTo(results);
+                          });
+}
+
+void Connection::connectTo(const tcp::resolver::results_type& endpoints) {
+  if (phase_ != Phase::Resolving) return;
+  phase_ = Phase::Connecting;
+  asio::async_connect(socket_, endpoints,
+                      [self = shared_from_this()](const error_code& ec, const tcp::endpoint&) {
+                        if (ec) return self->connectFailed(ec);
+                        self->established();
+                      });
+}
+
+void Connection::connectFailed(const error_code& ec) {
+  if (phase_ != Phase::Connecting) return;  // released or aborted meanwhile
+  if (ec == asio::error::operation_aborted && !timedOut_) return;
+  failed(timedOut_ ? Reason::Timeout : classify(ec, Stage::Connect));
+}
+
+void Connection::failed(Reason reason) {
+  if (phase_ == Phase::Closed) return;
+  reason_ = reason;
+  closeSocket();
+  NetEvent e{NetEvent::Kind::Failed};
+  e.reason = reason;
+  push(std::move(e));
+}
+
+// ---- Server slot
+
+void Connection::bound(const tcp::endpoint& local) {
+  local_ = local;
+  NetEvent e{NetEvent::Kind::Bound};
+  e.localPort = local.port();
+  e.localAddress = addressText(local.address());
+  push(std::move(e));
+}
+
+void Connection::attach(tcp::socket socket) {
+  socket_ = std::move(socket);
+  established();
+}
+
+// ---- Established connection
+
+void Connection::established() {
+  if (phase_ == Phase::Closed || released_) {
+    closeSocket();
+    return;
+  }
+  timer_.cancel();
+  phase_ = Phase::Open;
+  error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);  // the guest already decides what goes together
+  local_ = socket_.local_endpoint(ec);
+  remote_ = socket_.remote_endpoint(ec);
+  NetEvent e{NetEvent::Kind::Connected};
+  e.localPort = local_.port();
+  e.remotePort = remote_.port();
+  e.localAddress = addressText(local_.address());
+  e.remoteAddress = addressText(remote_.address());
+  push(std::move(e));
+  startRead();
+  startWrite();
+}
+
+// Reads only while the guest has room: (read - consumed) < bufferBytes, and never past rxLimit.
+// After CLOSE the connection reads without limit and drops the bytes until the peer's FIN.
+void Connection::startRead() {
+  if (phase_ != Phase::Open || reading_ || peerEof_) return;
+  size_t n = readBuffer_.size();
+  if (!released_) {
+    uint64_t left = rxLimit_ > bytesReceived_ ? rxLimit_ - bytesReceived_ : 0;
+    uint32_t window = options_.bufferBytes - std::min(options_.bufferBytes, rxOutstanding_);
+    n = static_cast<size_t>(std::min<uint64_t>({n, left, window}));
+    if (n == 0) return;
+  }
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(readBuffer_.data(), n),
+                          [self = shared_from_this()](const error_code& ec, size_t got) {
+    self->reading_ = false;
+    if (ec == asio::error::operation_aborted || self->phase_ != Phase::Open) return;
+    if (ec) {
+      self->peerEof_ = true;
+      NetEvent e{NetEvent::Kind::PeerClosed};
+      e.reason = ec == asio::error::eof ? Reason::None : classify(ec, Stage::Stream);
+      self->push(std::move(e));
+      if (self->released_) ec == asio::error::eof ? self->finishClose() : self->closeSocket();
+      return;
+    }
+    self->bytesReceived_ += got;
+    if (!self->released_) {
+      self->rxOutstanding_ += static_cast<uint32_t>(got);
+      NetEvent e{NetEvent::Kind::Received};
+      e.data.assign(self->readBuffer_.begin(), self->readBuffer_.begin() + static_cast<long>(got));
+      self->push(std::move(e));
+    }
+    self->startRead();
+  });
+}
+
+void Connection::consumed(uint32_t n) {
+  rxOutstanding_ -= std::min(rxOutstanding_, n);
+  startRead();
+}
+
+void Connection::send(std::vector<uint8_t> bytes) {
+  if (phase_ == Phase::Closed || bytes.empty()) return;
+  txQueued_ += static_cast<uint32_t>(bytes.size());
+  txQueue_.push_back(std::move(bytes));
+  startWrite();
+}
+
+void Connection::shutdown() {
+  shutdownRequested_ = true;
+  startWrite();
+}
+
+// One write in flight; FIN once the queue is empty after SHUTDOWN or CLOSE.
+void Connection::startWrite() {
+  if (phase_ != Phase::Open || writing_) return;
+  if (txQueue_.empty()) {
+    if (shutdownRequested_ && !finSent_) {
+      error_code ec;
+      socket_.shutdown(tcp::socket::shutdown_send, ec);
+      finSent_ = true;
+      if (released_) finishClose();
+    }
+    return;
+  }
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(txQueue_.front()),
+                    [self = shared_from_this()](const error_code& ec, size_t n) {
+    self->writing_ = false;
+    if (ec == asio::error::operation_aborted || self->phase_ != Phase::Open) return;
+    if (ec) {
+      // The stream is broken for sending; received bytes stay available to the guest.
+      self->txQueue_.clear();
+      self->txQueued_ = 0;
+      NetEvent e{NetEvent::Kind::Failed};
+      e.reason = classify(ec, Stage::Stream);
+      self->push(std::move(e));
+      if (self->released_) self->closeSocket();
+      return;
+    }
+    self->bytesSent_ += n;
+    self->txQueued_ -= static_cast<uint32_t>(n);
+    self->txQueue_.pop_front();
+    NetEvent e{NetEvent::Kind::Sent};
+    e.count = static_cast<uint32_t>(n);
+    self->push(std::move(e));
+    self->startWrite();
+  });
+}
+
+// ---- Ending
+
+void Connection::close() {
+  if (released_) return;
+  released_ = true;
+  if (phase_ != Phase::Open) {
+    closeSocket();
+    return;
+  }
+  shutdownRequested_ = true;
+  timer_.expires_after(options_.closeLinger);
+  timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->closeSocket();
+  });
+  startWrite();
+  startRead();  // now unbounded: drain and drop until the peer's FIN
+}
+
+void Connection::finishClose() {
+  if (finSent_ && peerEof_) closeSocket();
+}
+
+void Connection::abort() {
+  released_ = true;
+  if (socket_.is_open()) {
+    error_code ec;
+    socket_.set_option(asio::socket_base::linger(true, 0), ec);
+  }
+  closeSocket();
+}
+
+void Connection::stop() {
+  released_ = true;
+  closeSocket();
+}
+
+void Connection::closeSocket() {
+  phase_ = Phase::Closed;
+  resolver_.cancel();
+  timer_.cancel();
+  error_code ec;
+  socket_.close(ec);
+  txQueue_.clear();
+  txQueued_ = 0;
+}
+
+SlotInfo Connection::info(bool serviceRequest) const {
+  SlotInfo i;
+  i.slot = released_ ? -1 : slot_;
+  switch (phase_) {
+    case Phase::Resolving:
+    case Phase::Connecting: i.state = State::Connecting; break;
+    case Phase::Waiting: i.state = State::Listening; break;
+    case Phase::Open: i.state = State::Connected; break;
+    case Phase::Closed: i.state = reason_ != Reason::None ? State::Failed : State::Free; break;
+  }
+  i.listener = portEntry_ >= 0;
+  i.serviceRequest = serviceRequest;
+  i.reason = reason_;
+  if (local_.port() != 0) {
+    i.localAddress = addressText(local_.address());
+    i.localPort = local_.port();
+  }
+  if (remote_.port() != 0) {
+    i.remoteAddress = addressText(remote_.address());
+    i.remotePort = remote_.port();
+  }
+  i.bytesReceived = bytesReceived_;
+  i.bytesSent = bytesSent_;
+  i.rxQueued = released_ ? 0 : rxOutstanding_;
+  i.txQueued = txQueued_;
+  i.ageSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - created_).count();
+  return i;
+}
+
+}  // namespace tcpnet

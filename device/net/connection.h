@@ -1,0 +1,90 @@
+// One TCP connection of a slot, on the network thread only: resolve + connect (client) or an
+// accepted socket handed over by its Listener (server), a bounded receive path driven by credit
+// from the guest, a bounded transmit queue with one write in flight, half-close, and the
+// background close after the guest released the slot. Handlers hold shared_from_this, so a
+// connection lives on after CLOSE until its socket is done.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "device/inbox.h"
+#include "device/options.h"
+#include "device/snapshot.h"
+
+namespace tcpnet {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using tcp = boost::asio::ip::tcp;
+
+  Connection(boost::asio::io_context& io, Inbox& inbox, const Options& options, int slot,
+             uint32_t generation, uint32_t rxLimit, int portEntry);
+
+  void connect(std::string host, uint16_t port);   // client slot
+  void bound(const tcp::endpoint& local);          // server slot: its port listens
+  void failed(Reason reason);                      // connect/listen failure
+  void attach(tcp::socket socket);                 // server slot: a client arrived
+  void send(std::vector<uint8_t> bytes);
+  void consumed(uint32_t n);
+  void shutdown();
+  void close();  // the guest released the slot: flush, FIN, drain until FIN or linger, close
+  void abort();  // RST now
+  void stop();   // backend shutdown: close everything now
+
+  bool waiting() const { return phase_ == Phase::Waiting; }
+  int slot() const { return slot_; }
+  uint32_t generation() const { return generation_; }
+  int portEntry() const { return portEntry_; }
+  SlotInfo info(bool serviceRequest) const;
+
+ private:
+  enum class Phase { Resolving, Connecting, Waiting, Open, Closed };
+
+  void connectTo(const tcp::resolver::results_type& endpoints);
+  void connectFailed(const boost::system::error_code& ec);
+  void established();
+  void startRead();
+  void startWrite();
+  void finishClose();
+  void closeSocket();
+  void push(NetEvent event);
+
+  boost::asio::io_context& io_;
+  Inbox& inbox_;
+  const Options& options_;
+  const int slot_;
+  const uint32_t generation_;
+  const uint32_t rxLimit_;
+  const int portEntry_;  // -1 for a client slot
+  const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
+
+  tcp::socket socket_;
+  tcp::resolver resolver_;
+  boost::asio::steady_timer timer_;  // connect timeout, then close linger
+  Phase phase_;
+  Reason reason_ = Reason::None;
+  bool timedOut_ = false;
+  bool released_ = false;      // guest did CLOSE/ABORT: no more events
+  bool reading_ = false, writing_ = false;
+  bool peerEof_ = false, shutdownRequested_ = false, finSent_ = false;
+
+  std::vector<uint8_t> readBuffer_;
+  uint32_t rxOutstanding_ = 0;  // read but not yet consumed by the guest
+  uint64_t bytesReceived_ = 0, bytesSent_ = 0;
+  std::deque<std::vector<uint8_t>> txQueue_;
+  uint32_t txQueued_ = 0;
+
+  tcp::endpoint local_, remote_;
+};
+
+std::string addressText(const boost::asio::ip::address& address);
+
+}  // namespace tcpnet

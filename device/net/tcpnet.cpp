@@ -1,0 +1,11 @@
+#include "tcpnet.h"
+
+namespace tcpnet {
+
+TcpNet::TcpNet(risc5::Memory& memory, risc5::Waker& waker, const Options& options)
+    : options_(options),
+      inbox_(waker),
+      backend_(inbox_, options_),
+      device_(memory, backend_, inbox_, options_) {}
+
+}  // namespace tcpnet
