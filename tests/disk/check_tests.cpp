@@ -1,0 +1,169 @@
+// The shared image checks clean and lists as expected; deliberately damaged copies are reported
+// precisely, and neither check nor a refused write changes a byte of them.
+#include <boost/test/unit_test.hpp>
+
+#include "disk_test_support.h"
+#include "tools/oberon-disk/disk_image.h"
+#include "tools/oberon-disk/file_system.h"
+#include "tools/oberon-disk/fs_check.h"
+
+using namespace oberondisk;
+using namespace disktest;
+
+namespace {
+
+bool anyContains(const std::vector<std::string>& lines, const std::string& text) {
+  for (const auto& l : lines)
+    if (l.find(text) != std::string::npos) return true;
+  return false;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const auto& l : lines) s += l + "\n";
+  return s;
+}
+
+// Damages a copy of the shared image, checks it and returns the problems; asserts that check
+// and an attempted write leave the file untouched.
+std::vector<std::string> damagedProblems(const std::function<void(std::vector<uint8_t>&)>& damage,
+                                         bool truncate = false, size_t keep = 0) {
+  TempDir dir;
+  std::string image = copyShared(dir);
+  auto bytes = readBytes(image);
+  damage(bytes);
+  if (truncate) bytes.resize(keep);
+  writeBytes(image, bytes);
+  auto problems = checkFileSystem(DiskImage::open(image, false)).problems;
+  BOOST_CHECK_THROW(FileSystem::open(image, true), DiskError);
+  BOOST_TEST(readBytes(image) == bytes);
+  return problems;
+}
+
+DiskAdr headerOf(const std::string& name) {
+  auto info = FileSystem::open(sharedImage(), false).find(name);
+  if (!info) throw std::runtime_error("no " + name);
+  return info->header;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(check)
+
+BOOST_AUTO_TEST_CASE(shared_image_is_clean_and_lists_system_sources) {
+  auto image = DiskImage::open(sharedImage(), false);
+  BOOST_TEST((image.layout() == Layout::filesystemOnly));
+  auto r = checkFileSystem(image);
+  BOOST_TEST(r.problems.empty(), joined(r.problems));
+  BOOST_TEST(r.files == 136);  // counted with an independent script walking the raw pages
+
+  auto fs = FileSystem::open(sharedImage(), false);
+  auto files = fs.list();
+  BOOST_TEST(files.size() == 136u);
+  auto size = [&](const std::string& n) {
+    for (auto& f : files)
+      if (f.name == n) return int64_t(f.length);
+    return int64_t(-1);
+  };
+  BOOST_TEST(size("System.Mod") > 10000);  // a few hundred lines of Oberon
+  BOOST_TEST(size("System.Mod") < 40000);
+  BOOST_TEST(size("ORP.Mod") > 30000);     // the parser is the compiler's largest module
+  BOOST_TEST(size("ORP.Mod") < 80000);
+  BOOST_TEST(size("Kernel.Mod") > 0);
+  BOOST_TEST(size("FileDir.Mod") > 0);
+  auto text = fs.readFile("System.Mod");
+  BOOST_TEST(std::string(text.begin(), text.begin() + 13) == "MODULE System");
+}
+
+BOOST_AUTO_TEST_CASE(bad_root_mark_is_not_an_oberon_image) {
+  TempDir dir;
+  std::string image = copyShared(dir);
+  auto bytes = readBytes(image);
+  bytes[0] ^= 0xFF;
+  writeBytes(image, bytes);
+  try {
+    DiskImage::open(image, false);
+    BOOST_FAIL("opened an image without directory mark");
+  } catch (const DiskError& e) {
+    BOOST_TEST(std::string(e.what()).find("not an Oberon image") != std::string::npos);
+  }
+  BOOST_TEST(readBytes(image) == bytes);
+}
+
+BOOST_AUTO_TEST_CASE(bad_mark_on_inner_directory_page) {
+  uint32_t page = 0;
+  auto problems = damagedProblems([&](std::vector<uint8_t>& b) {
+    page = word(b, 8) / 29;  // the root's p0
+    putWord(b, sectorOffset(page), 0x12345678);
+  });
+  BOOST_TEST(anyContains(problems, "directory page at sector " + std::to_string(page) +
+                                       ": bad mark 12345678H (expected 9B1EA38DH)"), joined(problems));
+}
+
+BOOST_AUTO_TEST_CASE(sector_used_twice) {
+  DiskAdr sys = headerOf("System.Mod"), orp = headerOf("ORP.Mod");
+  uint32_t shared = 0;
+  auto problems = damagedProblems([&](std::vector<uint8_t>& b) {
+    shared = word(b, sectorOffset(sys / 29) + 96 + 4 * 1);     // System.Mod sec[1]
+    putWord(b, sectorOffset(orp / 29) + 96 + 4 * 5, shared);   // ORP.Mod sec[5] := the same
+  });
+  std::string s = std::to_string(shared / 29);
+  BOOST_TEST(problems.size() == 1u, joined(problems));
+  BOOST_TEST(anyContains(problems, "sector " + s + " used twice"), joined(problems));
+  BOOST_TEST(anyContains(problems, "file 'System.Mod' sector 1"), joined(problems));
+  BOOST_TEST(anyContains(problems, "file 'ORP.Mod' sector 5"), joined(problems));
+}
+
+BOOST_AUTO_TEST_CASE(truncated_image) {
+  // 500000 bytes: sectors 1..488 complete, sector 489 cut short.
+  auto problems = damagedProblems([](std::vector<uint8_t>&) {}, true, 500000);
+  BOOST_TEST(anyContains(problems, "sector 489 is cut short"), joined(problems));
+  BOOST_TEST(anyContains(problems, "is outside the image (last sector 488)"), joined(problems));
+}
+
+BOOST_AUTO_TEST_CASE(header_problems) {
+  DiskAdr sys = headerOf("System.Mod"), orp = headerOf("ORP.Mod"), krn = headerOf("Kernel.Mod");
+  auto problems = damagedProblems([&](std::vector<uint8_t>& b) {
+    putWord(b, sectorOffset(sys / 29), 0);                 // header mark
+    b[sectorOffset(orp / 29) + 4] = 'X';                  // name in header
+    putWord(b, sectorOffset(orp / 29) + 96 + 4 * 2, 1000);  // sec[2] not a multiple of 29
+    putWord(b, sectorOffset(krn / 29) + 36, 5000);         // aleng
+  });
+  std::string sysAt = "file 'System.Mod': header at sector " + std::to_string(sys / 29);
+  BOOST_TEST(anyContains(problems, sysAt + ": bad mark 00000000H"), joined(problems));
+  BOOST_TEST(anyContains(problems, "header names the file 'XRP.Mod'"), joined(problems));
+  BOOST_TEST(anyContains(problems, "file 'ORP.Mod' sector 2: disk address 1000 is not a multiple of 29"), joined(problems));
+  BOOST_TEST(anyContains(problems, "aleng 5000 out of range 0..3135"), joined(problems));
+}
+
+BOOST_AUTO_TEST_CASE(entries_out_of_order) {
+  uint32_t page = 0;
+  auto problems = damagedProblems([&](std::vector<uint8_t>& b) {
+    page = word(b, 8) / 29;  // leftmost leaf under the root
+    size_t e0 = sectorOffset(page) + 64, e1 = e0 + 40;
+    std::swap_ranges(b.begin() + long(e0), b.begin() + long(e0 + 32), b.begin() + long(e1));
+  });
+  BOOST_TEST(anyContains(problems, "directory page at sector " + std::to_string(page) + ": entries 0"), joined(problems));
+  BOOST_TEST(anyContains(problems, "out of order"), joined(problems));
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_images) {
+  TempDir dir;
+  auto expectError = [&](const std::vector<uint8_t>& bytes, const std::string& text) {
+    std::string image = dir.file("bad.dsk");
+    writeBytes(image, bytes);
+    try {
+      DiskImage::open(image, false);
+      BOOST_ERROR("opened a bad image: " << text);
+    } catch (const DiskError& e) {
+      BOOST_TEST(std::string(e.what()).find(text) != std::string::npos, e.what());
+    }
+  };
+  expectError({}, "image is empty");
+  expectError({0x8D, 0xA3}, "truncated");
+  expectError({0x8D, 0xA3, 0x1E, 0x9B, 0, 0}, "truncated");  // mark, but no whole root page
+  expectError(randomBytes(5000, 3), "not an Oberon image");
+  BOOST_CHECK_THROW(DiskImage::open(dir.file("missing.dsk"), false), DiskError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,31 @@
+// Read-only consistency check of an Oberon file system, and the sector map it implies.
+//
+// Checks the directory B-tree (page marks, entry counts 0..24 and at least 12 off the root,
+// names valid and strictly ascending across the whole tree, leaves all at one depth, child
+// pointers present exactly on inner pages), every file header (mark, name equal to the
+// directory's, sec[0] = header address, aleng 0..3135, bleng within range), and every sector
+// address of pages, headers, data sectors and extension tables: a multiple of 29, outside the
+// reserved sectors 0..63 (the root page 1 excepted), below 65536, inside the image, and used by
+// one owner only. Each problem is one line naming the file or page and the sector.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "disk_image.h"
+#include "sector_map.h"
+
+namespace oberondisk {
+
+struct CheckReport {
+  std::vector<std::string> problems;  // empty = clean
+  int files = 0;
+  int directoryPages = 0;
+  int extensionTables = 0;
+  uint32_t usedSectors = 0;  // sectors owned by pages, headers, tables and data
+  SectorMap map;             // reserved + used sectors, valid for allocation when clean
+};
+
+CheckReport checkFileSystem(const DiskImage& image);
+
+}  // namespace oberondisk
