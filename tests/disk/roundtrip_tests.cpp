@@ -151,9 +151,11 @@ BOOST_AUTO_TEST_CASE(writing_through_a_symlink_replaces_the_target) {
   std::string image = copyShared(dir);
   std::string link = dir.file("link.dsk");
   fs::create_symlink(image, link);
-  auto fs = FileSystem::open(link, true);
-  fs.writeFile("Via.Link", {'y'}, 0);
-  fs.commit();
+  {
+    auto fs = FileSystem::open(link, true);
+    fs.writeFile("Via.Link", {'y'}, 0);
+    fs.commit();
+  }
   BOOST_TEST(fs::is_symlink(link));
   BOOST_TEST(FileSystem::open(image, false).readFile("Via.Link") == std::vector<uint8_t>{'y'});
 }
