@@ -204,6 +204,7 @@ BOOST_AUTO_TEST_CASE(every_error_message) {
       {".foo 1", "t.s:1: unknown directive '.foo'"},
       {".word 1\n.org 0", "t.s:2: .org address is below the current address 0x4"},
       {".org 2", "t.s:1: .org address must be a multiple of 4"},
+      {".word 1\n.org 7FFFFFF0H", "t.s:2: .org address 0x7FFFFFF0 makes the image larger than 64 MiB"},
       {".equ 5, 5", "t.s:1: .equ needs a name as first operand"},
       {".equ Y, Z\n.equ Z, 1", "t.s:1: undefined symbol 'Z'"},
       {"SP: MOV R1, 1", "t.s:1: 'SP' is a register name and cannot be a symbol"},

@@ -138,6 +138,22 @@ BOOST_AUTO_TEST_CASE(non_canonical_words_disassemble_as_word) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(any_word_survives_disassembly_and_reassembly) {
+  // Pseudo-random words cover odd field combinations in all three formats.
+  uint32_t x = 12345;
+  std::string listing = ".org 1000H\n";
+  std::vector<uint32_t> words;
+  for (int i = 0; i < 5000; ++i) {
+    x = x * 1664525u + 1013904223u;
+    words.push_back(x);
+    listing += disassemble(x, 0x1000 + 4 * static_cast<uint32_t>(i)) + "\n";
+  }
+  Result r = assemble(listing, "random.s");
+  BOOST_TEST_INFO(r.errorText().substr(0, 500));
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r.image.words == words, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(branch_targets_wrap_at_the_top_of_memory) {
   // The ROM at 0FFFFF800H: a branch there to its own start.
   BOOST_TEST(disassemble(0xE7FFFFFF, 0xFFFFF800) == "B 0xFFFFF800");

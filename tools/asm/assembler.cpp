@@ -119,6 +119,8 @@ bool reservedName(const std::string& name) {
 // 32-bit values may be written signed or unsigned; fold them to the signed reading.
 int64_t signed32(int64_t v) { return v >= 0x80000000ll ? v - 0x100000000ll : v; }
 
+constexpr uint32_t kMaxImageBytes = 64u << 20;
+
 class Assembler {
  public:
   Assembler(std::string_view source, std::string_view file) : source_(source), file_(file) {}
@@ -225,6 +227,10 @@ class Assembler {
             image().origin = target;
           } else if (target < loc) {
             throw LineError(".org address is below the current address " + hex(loc));
+          }
+          // Bad input must not make us allocate gigabytes of zero padding.
+          if (target - image().origin > kMaxImageBytes) {
+            throw LineError(".org address " + hex(target) + " makes the image larger than 64 MiB");
           }
           loc = target;
         }
