@@ -147,6 +147,26 @@ BOOST_AUTO_TEST_CASE(entries_out_of_order) {
   BOOST_TEST(anyContains(problems, "out of order"), joined(problems));
 }
 
+BOOST_AUTO_TEST_CASE(endless_directory_chain_is_cut_off) {
+  // Root -> 64 -> 65 -> ... -> 163, every page pointing to the next through p0: no crash, no
+  // endless recursion, and a precise report.
+  TempDir dir;
+  std::vector<uint8_t> bytes(200 * 1024);
+  auto page = [&](uint32_t n, uint32_t p0) {
+    putWord(bytes, sectorOffset(n), 0x9B1EA38D);
+    putWord(bytes, sectorOffset(n) + 8, p0);
+  };
+  page(1, 64 * 29);
+  for (uint32_t n = 64; n < 164; ++n) page(n, (n + 1) * 29);
+  std::string image = dir.file("chain.dsk");
+  writeBytes(image, bytes);
+  auto problems = checkFileSystem(DiskImage::open(image, false)).problems;
+  BOOST_TEST(anyContains(problems, "deeper than 16 levels"), joined(problems));
+  BOOST_TEST(anyContains(problems, "directory page at sector 64: 0 entries"), joined(problems));
+  BOOST_CHECK_THROW(FileSystem::open(image, true), DiskError);
+  BOOST_TEST(FileSystem::open(image, false).list().empty());
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_images) {
   TempDir dir;
   auto expectError = [&](const std::vector<uint8_t>& bytes, const std::string& text) {

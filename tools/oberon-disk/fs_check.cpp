@@ -73,6 +73,10 @@ class Checker {
 
   void walkPage(DiskAdr adr, int depth, std::optional<FileName> lo, std::optional<FileName> hi,
                 const std::string& what) {
+    if (depth > 16) {  // 24-way pages: 5 levels hold millions of names; deeper is a damaged chain
+      problem(what + ": directory B-tree deeper than 16 levels, not followed further");
+      return;
+    }
     auto sector = claim(adr, what);
     if (!sector) return;
     ++r_.directoryPages;
