@@ -1,0 +1,261 @@
+// Test helpers: a "guest" that drives the TCPNet device through its registers exactly as RISC5
+// code would (SYSTEM.PUT/GET on -256..-196, buffers in its own RAM), plus blocking POSIX peers
+// with bounded timeouts. Waiting is always on the Waker with a deadline, never a bare sleep.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "device/net/tcpnet.h"
+#include "emulator/machine/memory.h"
+#include "emulator/machine/waker.h"
+
+namespace tcpnet {
+// For Boost.Test messages.
+inline std::ostream& operator<<(std::ostream& os, State s) { return os << stateName(s); }
+inline std::ostream& operator<<(std::ostream& os, Reason r) { return os << reasonName(r); }
+}  // namespace tcpnet
+
+namespace tcpnet::test {
+
+using namespace std::chrono_literals;
+
+inline constexpr uint32_t kRam = 1 << 20;
+inline constexpr uint32_t kNameArea = 0x1000;  // guest buffers
+inline constexpr uint32_t kTxArea = 0x10000;
+inline constexpr uint32_t kRxArea = 0x40000;
+
+class Guest {
+ public:
+  explicit Guest(const Options& options = {})
+      : memory_(kRam, 0xE7F00, 0x18000, 128), net_(memory_, waker_, options) {}
+
+  uint32_t get(uint32_t offset) { return net_.device().read(offset); }
+  void put(uint32_t offset, uint32_t value) { net_.device().write(offset, value); }
+  int32_t command(Command c) {
+    put(reg::CMD, static_cast<uint32_t>(c));
+    return static_cast<int32_t>(get(reg::CMD));
+  }
+  void select(int slot) { put(reg::SLOT, static_cast<uint32_t>(slot)); }
+
+  int32_t open(const std::string& host, uint32_t port, uint32_t limit = 0) {
+    poke(kNameArea, host + '\0');
+    put(reg::ADR, kNameArea);
+    put(reg::LEN, static_cast<uint32_t>(host.size() + 1));
+    put(reg::PORT, port);
+    put(reg::LIMIT, limit);
+    return fresh(command(Command::Open));
+  }
+  int32_t listen(uint32_t port, uint32_t limit = 0) {
+    put(reg::PORT, port);
+    put(reg::LIMIT, limit);
+    return fresh(command(Command::Listen));
+  }
+  // SEND: as many bytes of `bytes` as the device takes now.
+  int32_t send(int slot, const std::string& bytes) {
+    poke(kTxArea, bytes);
+    select(slot);
+    put(reg::ADR, kTxArea);
+    put(reg::LEN, static_cast<uint32_t>(bytes.size()));
+    return command(Command::Send);
+  }
+  // RECV up to max bytes; appends them to `into`; returns the result code.
+  int32_t recv(int slot, std::string& into, uint32_t max = 65536) {
+    select(slot);
+    put(reg::ADR, kRxArea);
+    put(reg::LEN, max);
+    int32_t n = command(Command::Recv);
+    if (n > 0) into += peek(kRxArea, static_cast<uint32_t>(n));
+    return n;
+  }
+  int32_t simple(int slot, Command c) {
+    select(slot);
+    return command(c);
+  }
+  std::string addressText(int slot, Command which) {
+    select(slot);
+    put(reg::ADR, kNameArea);
+    put(reg::LEN, 64);
+    int32_t n = command(which);
+    return n >= 0 ? peek(kNameArea, static_cast<uint32_t>(n)) : "error " + std::to_string(n);
+  }
+  // Reads STATUS (clearing its events) and remembers every flag ever seen per slot.
+  uint32_t status(int slot) {
+    select(slot);
+    uint32_t s = get(reg::STATUS);
+    seen_[slot] |= s;
+    return s;
+  }
+  uint32_t seen(int slot) const { return seen_[slot]; }
+  void forget(int slot) { seen_[slot] = 0; }
+  uint32_t slotRegister(int slot, uint32_t offset) {
+    select(slot);
+    return get(offset);
+  }
+  Reason reason(int slot) { return static_cast<Reason>((slotRegister(slot, reg::STATE) >> 8) & 0xFF); }
+  State state(int slot) { return static_cast<State>(slotRegister(slot, reg::STATE) & 0xF); }
+
+  // Polls `done` after every wake-up of the Waker, up to `timeout`.
+  bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (done()) return true;
+      auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return false;
+      auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
+      waker_.wait(std::min<std::chrono::microseconds>(left, 20ms));
+    }
+  }
+  bool waitFlag(int slot, uint32_t flags, std::chrono::milliseconds timeout = 10s) {
+    return waitUntil([&] { return (status(slot) | seen_[slot]) & flags; }, timeout);
+  }
+  // Receives until `n` bytes arrived (or timeout); returns what arrived.
+  std::string receive(int slot, size_t n, std::chrono::milliseconds timeout = 10s) {
+    std::string got;
+    waitUntil([&] { recv(slot, got); return got.size() >= n; }, timeout);
+    return got;
+  }
+  // Sends all of `bytes`, waiting for room (newtx) as needed.
+  bool sendAll(int slot, const std::string& bytes, std::chrono::milliseconds timeout = 10s) {
+    size_t done = 0;
+    return waitUntil([&] {
+      int32_t n = send(slot, bytes.substr(done, 65536));
+      if (n > 0) done += static_cast<size_t>(n);
+      return done == bytes.size() || n < 0;
+    }, timeout) && done == bytes.size();
+  }
+
+  void poke(uint32_t address, const std::string& bytes) {
+    memory_.writeBytes(address, {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  }
+  std::string peek(uint32_t address, uint32_t n) {
+    std::string s(n, '\0');
+    memory_.readBytes(address, {reinterpret_cast<uint8_t*>(s.data()), n});
+    return s;
+  }
+
+  risc5::Memory& memory() { return memory_; }
+  risc5::Waker& waker() { return waker_; }
+  TcpNet& net() { return net_; }
+
+ private:
+  int32_t fresh(int32_t slot) {  // a new slot starts with no remembered flags
+    if (slot >= 0 && slot < kSlots) seen_[slot] = 0;
+    return slot;
+  }
+
+  risc5::Memory memory_;
+  risc5::Waker waker_;
+  TcpNet net_;
+  uint32_t seen_[kSlots] = {};
+};
+
+// ---- Blocking POSIX peers with 10 s timeouts (a failing test must not hang the suite).
+
+inline void setTimeouts(int fd, int seconds = 10) {
+  timeval tv{seconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+inline int connectTo(uint16_t port, bool v6 = false) {
+  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  setTimeouts(fd);
+  int r;
+  if (v6) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    a.sin6_addr = in6addr_loopback;
+    r = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  } else {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    r = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  if (r != 0) {
+    int e = errno;
+    ::close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+// A listening socket on the loopback (port 0 = any); returns fd, sets port.
+inline int listenOn(uint16_t& port, bool v6 = false) {
+  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (v6) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    a.sin6_addr = in6addr_loopback;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin6_port);
+  } else {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ::listen(fd, 16);
+  setTimeouts(fd);
+  return fd;
+}
+
+inline int acceptOne(int listenFd) {
+  int fd = ::accept(listenFd, nullptr, nullptr);
+  if (fd >= 0) setTimeouts(fd);
+  return fd;
+}
+
+inline bool writeAll(int fd, const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    ssize_t n = ::send(fd, s.data() + done, s.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Reads until EOF, error/timeout or `max` bytes.
+inline std::string readUpTo(int fd, size_t max = SIZE_MAX) {
+  std::string s;
+  char buf[65536];
+  while (s.size() < max) {
+    ssize_t n = ::recv(fd, buf, std::min(sizeof buf, max - s.size()), 0);
+    if (n <= 0) break;
+    s.append(buf, static_cast<size_t>(n));
+  }
+  return s;
+}
+
+// Deterministic test bytes: byte i of stream `seed`.
+inline uint8_t patternByte(uint64_t i, uint32_t seed) {
+  uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed;
+  x ^= x >> 29;
+  return static_cast<uint8_t>(x * 0xBF58476D1CE4E5B9ull >> 56);
+}
+
+}  // namespace tcpnet::test
