@@ -55,12 +55,13 @@ class Cpu {
 
  private:
   Decoded decode(uint32_t ir, uint32_t pc) const;
-  void takeInterrupt(uint32_t& pc, bool& n, bool& z, bool& c, bool& v);
+  void takeInterrupt(uint32_t& pc, uint32_t nv, uint32_t zv, uint32_t c, uint32_t v);
   uint32_t loadSlow(uint32_t address, bool byte);
   void storeSlow(uint32_t address, uint32_t value, bool byte);
-  bool fetchSlow(uint32_t pc, Decoded& out);
+  void decodeRom();
 
   Memory& memory_;
+  Decoded romCode_[kRomWords + 1];  // the ROM, decoded at reset, and a sentinel
   Bus& bus_;
   bool stopRequested_ = false;
 };

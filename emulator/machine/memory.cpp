@@ -7,7 +7,7 @@ namespace risc5 {
 
 Memory::Memory(uint32_t ramBytes, uint32_t displayStart, uint32_t displayBytes, uint32_t spanBytes)
     : ram_(ramBytes / 4, 0),
-      decoded_(ramBytes / 4),
+      decoded_(ramBytes / 4 + 1),  // + a sentinel entry the CPU uses after the last word
       rom_(kRomWords, 0),
       displayStart_(displayStart),
       displayBytes_(displayBytes),
