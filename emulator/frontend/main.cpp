@@ -10,6 +10,7 @@
 #include <exception>
 #include <memory>
 
+#include "device/net/tcpnet.h"
 #include "firmware/boot_rom.h"
 #include "emulator/frontend/headless.h"
 #include "emulator/frontend/options.h"
@@ -69,6 +70,20 @@ int main(int argc, char** argv) {
       return kExitSetup;
     }
     m.serial().setOutput(fd, o.serialOut != "-");
+  }
+  // The TCPNet device: created after the machine (it holds references to its memory and waker)
+  // and so destroyed before it; the network thread stops in its destructor.
+  std::unique_ptr<tcpnet::TcpNet> net;
+  if (o.tcpnet) {
+    tcpnet::Options t;
+    t.bindAddress = o.tcpnetBind;
+    try {
+      net = std::make_unique<tcpnet::TcpNet>(m.memory(), m.waker(), t);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "oberon-emu: %s\n", e.what());
+      return kExitSetup;
+    }
+    m.bus().attachExtension(&net->device());
   }
   if (o.leds) {
     m.board().onLeds = [](uint8_t v) {
