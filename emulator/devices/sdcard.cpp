@@ -32,13 +32,25 @@ SdCard::~SdCard() { close(); }
 
 std::string SdCard::open(const std::string& path, bool snapshot) {
   close();
-  int fd = ::open(path.c_str(), (snapshot ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-  if (fd < 0) return "cannot open disk image " + path + ": " + std::strerror(errno);
   // The lock the disk-image tool honours: exclusive while we may write, shared in snapshot mode.
-  if (::flock(fd, (snapshot ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
-    ::close(fd);
-    return "disk image " + path + " is in use by another emulator or the disk tool";
+  // The tool replaces an image by renaming a new file over it, so after locking check that the
+  // path still names the file we locked; if not, open the new one.
+  int fd = -1;
+  for (int attempt = 0; attempt < 3 && fd < 0; ++attempt) {
+    fd = ::open(path.c_str(), (snapshot ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0) return "cannot open disk image " + path + ": " + std::strerror(errno);
+    if (::flock(fd, (snapshot ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
+      ::close(fd);
+      return "disk image " + path + " is in use by another emulator or the disk tool";
+    }
+    struct stat locked {}, named {};
+    if (::fstat(fd, &locked) != 0 || ::stat(path.c_str(), &named) != 0 ||
+        locked.st_ino != named.st_ino || locked.st_dev != named.st_dev) {
+      ::close(fd);
+      fd = -1;
+    }
   }
+  if (fd < 0) return "disk image " + path + " keeps being replaced; try again";
   struct stat st {};
   ::fstat(fd, &st);
   if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {

@@ -84,7 +84,8 @@ std::vector<uint32_t> Machine::patchedRom(const BootRom& rom) const {
   auto patch = [&](uint32_t at, uint32_t value) {
     if (at == BootRom::npos || at + 1 >= w.size()) return;
     w[at] = (w[at] & 0xFFFF0000u) | (value >> 16);
-    w[at + 1] = (w[at + 1] & 0xFFFF0000u) | (value & 0xFFFF);
+    // IOR with v = 0: the immediate's upper half must be zeros, not ones.
+    w[at + 1] = (w[at + 1] & 0xEFFF0000u) | (value & 0xFFFF);
   };
   patch(rom.memLimPatch, memLim_);
   patch(rom.stackOrgPatch, stackOrg_);
