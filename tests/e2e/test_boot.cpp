@@ -1,0 +1,252 @@
+// End-to-end: the oberon-emu binary boots the real Project Oberon image headless, boots small
+// programs over the serial line, and refuses bad input with one-line errors and exit codes.
+#define BOOST_TEST_MODULE e2e_boot
+#include <boost/test/unit_test.hpp>
+
+#include <png.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "process.h"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string buildDir() {
+  const char* d = std::getenv("OBERON_BUILD_DIR");
+  BOOST_REQUIRE_MESSAGE(d, "OBERON_BUILD_DIR is not set (run through ctest)");
+  return d;
+}
+std::string emulator() { return buildDir() + "/emulator/oberon-emu"; }
+
+// The shared image: required. A missing image fails here rather than passing silently.
+std::string image() {
+  const char* p = std::getenv("OBERON_IMAGE");
+  BOOST_REQUIRE_MESSAGE(p && *p, "OBERON_IMAGE is not set: point it at a Project Oberon disk image");
+  BOOST_REQUIRE_MESSAGE(fs::exists(p), std::string("OBERON_IMAGE does not exist: ") + p);
+  return p;
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  static inline int counter = 0;
+};
+
+std::string readFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// A 1-bit grey PNG as rows of booleans (true = white).
+struct Picture {
+  int width = 0, height = 0;
+  std::vector<std::vector<bool>> pixels;
+  bool at(int x, int y) const { return pixels[y][x]; }
+  double whiteShare(int x0, int y0, int x1, int y1) const {  // [x0,x1) x [y0,y1)
+    int white = 0;
+    for (int y = y0; y < y1; ++y)
+      for (int x = x0; x < x1; ++x) white += at(x, y);
+    return double(white) / ((x1 - x0) * (y1 - y0));
+  }
+};
+
+Picture loadPng(const fs::path& path) {
+  Picture pic;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  BOOST_REQUIRE_MESSAGE(f, "screenshot missing: " + path.string());
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    std::fclose(f);
+    BOOST_FAIL("bad PNG " + path.string());
+  }
+  png_init_io(png, f);
+  png_read_info(png, info);
+  pic.width = png_get_image_width(png, info);
+  pic.height = png_get_image_height(png, info);
+  BOOST_REQUIRE(png_get_bit_depth(png, info) == 1);
+  std::vector<png_byte> row(png_get_rowbytes(png, info));
+  for (int y = 0; y < pic.height; ++y) {
+    png_read_row(png, row.data(), nullptr);
+    std::vector<bool> line(pic.width);
+    for (int x = 0; x < pic.width; ++x) line[x] = (row[x / 8] >> (7 - x % 8)) & 1;
+    pic.pixels.push_back(std::move(line));
+  }
+  png_destroy_read_struct(&png, &info, nullptr);
+  std::fclose(f);
+  return pic;
+}
+
+// The desktop of the stock image: System.Log at the top of the right track (x >= 640) and
+// System.Tool below it at y = 256; each viewer's title bar is inverted (white) and the left
+// track is empty (black).
+void checkDesktop(const Picture& pic, int width, int height) {
+  BOOST_TEST(pic.width == width);
+  BOOST_TEST(pic.height == height);
+  const int track = width * 5 / 8;  // Oberon's default user track: 5/8 of the width
+  // Empty left track (the mouse arrow sits in the bottom-left corner).
+  BOOST_TEST(pic.whiteShare(0, 0, track - 4, height - 20) == 0.0);
+  BOOST_TEST(pic.whiteShare(track + 4, 2, width - 4, 10) > 0.5);       // System.Log title bar
+  BOOST_TEST(pic.whiteShare(track + 20, 40, width - 20, 200) < 0.05);  // the almost empty log
+  // Somewhere below the log a second title bar (System.Tool) spans the track.
+  int bars = 0;
+  for (int y = 12; y < height; ++y)
+    if (pic.whiteShare(track + 4, y, width - 4, y + 1) > 0.6) ++bars;
+  BOOST_TEST(bars >= 3);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(boots_the_shared_image_until_idle) {
+  TempDir tmp;
+  fs::path copy = tmp.path / "oberon.dsk";
+  fs::copy_file(image(), copy);
+  std::string before = readFile(copy);
+  fs::path shot = tmp.path / "desktop.png";
+  auto r = e2e::run({emulator(), "--snapshot", "--until-idle", "--timeout", "20", "--screenshot",
+                     shot.string(), "--leds", copy.string()},
+                    60s);
+  BOOST_TEST_MESSAGE("boot to idle took " << r.seconds << " s");
+  BOOST_REQUIRE_MESSAGE(r.status == 0, "exit status " << r.status << ": " << r.err);
+  BOOST_TEST(r.seconds < 10.0);
+  // The ROM's LEDs: 80H cold start, 82H disk boot, 84H handing over to Oberon.
+  BOOST_TEST(r.err.find("(80H)") != std::string::npos);
+  BOOST_TEST(r.err.find("(82H)") != std::string::npos);
+  BOOST_TEST(r.err.find("(84H)") != std::string::npos);
+  checkDesktop(loadPng(shot), 1024, 768);
+  BOOST_TEST((readFile(copy) == before), "--snapshot must leave the image byte-identical");
+}
+
+BOOST_AUTO_TEST_CASE(boots_at_another_size_with_more_memory) {
+  TempDir tmp;
+  fs::path shot = tmp.path / "big.png";
+  auto r = e2e::run({emulator(), "--snapshot", "--until-idle", "--timeout", "20", "--mem", "4", "--size",
+                     "1280x1024", "--screenshot", shot.string(), image()},
+                    60s);
+  BOOST_REQUIRE_MESSAGE(r.status == 0, "exit status " << r.status << ": " << r.err);
+  checkDesktop(loadPng(shot), 1280, 1024);
+}
+
+BOOST_AUTO_TEST_CASE(boots_a_program_over_the_serial_line) {
+  auto r = e2e::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/firmware/test/hello.serial",
+                     "--serial-out", "-", "--until-idle", "--timeout", "10", "--leds"},
+                    30s);
+  BOOST_REQUIRE_MESSAGE(r.status == 0, "exit status " << r.status << ": " << r.err);
+  BOOST_TEST(r.out == "Hello from RISC5\n");
+  BOOST_TEST(r.err.find("(81H)") != std::string::npos);  // serial boot
+  BOOST_TEST(r.err.find("(55H)") != std::string::npos);  // the program's own LEDs
+}
+
+BOOST_AUTO_TEST_CASE(a_jump_outside_memory_stops_with_a_reason) {
+  auto r = e2e::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/fault.serial",
+                     "--timeout", "10"},
+                    30s);
+  BOOST_TEST(r.status == 3);
+  BOOST_TEST(r.err.find("outside memory") != std::string::npos);
+  BOOST_TEST(r.err.find("10000000H") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_trap_loop_is_detected) {
+  auto r = e2e::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/traploop.serial",
+                     "--timeout", "20"},
+                    40s);
+  BOOST_TEST(r.status == 4);
+  BOOST_TEST(r.err.find("trap loop") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(until_idle_gives_up_at_the_timeout) {
+  auto r = e2e::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/spin.serial",
+                     "--until-idle", "--timeout", "1"},
+                    30s);
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.err.find("timeout") != std::string::npos);
+  BOOST_TEST(r.seconds < 5.0);
+}
+
+BOOST_AUTO_TEST_CASE(bad_images_and_options_give_one_line_errors) {
+  TempDir tmp;
+  auto oneLine = [](const e2e::Result& r) {
+    return r.status == 1 && !r.err.empty() && r.err.find('\n') == r.err.size() - 1;
+  };
+  auto missing = e2e::run({emulator(), "--headless", (tmp.path / "none.dsk").string()}, 10s);
+  BOOST_TEST(oneLine(missing), missing.err);
+  BOOST_TEST(missing.err.find("cannot open") != std::string::npos);
+
+  fs::path empty = tmp.path / "empty.dsk";
+  std::ofstream(empty).close();
+  auto e = e2e::run({emulator(), "--headless", empty.string()}, 10s);
+  BOOST_TEST(oneLine(e), e.err);
+  BOOST_TEST(e.err.find("empty") != std::string::npos);
+
+  fs::path junk = tmp.path / "junk.dsk";
+  std::ofstream(junk) << std::string(100000, 'x');
+  auto j = e2e::run({emulator(), "--headless", junk.string()}, 10s);
+  BOOST_TEST(oneLine(j), j.err);
+  BOOST_TEST(j.err.find("not a Project Oberon disk image") != std::string::npos);
+
+  fs::path truncated = tmp.path / "truncated.dsk";
+  {
+    std::string head = readFile(image()).substr(0, 1024);  // the root directory sector only
+    std::ofstream(truncated, std::ios::binary) << head;
+  }
+  auto t = e2e::run({emulator(), "--headless", truncated.string()}, 10s);
+  BOOST_TEST(oneLine(t), t.err);
+  BOOST_TEST(t.err.find("truncated") != std::string::npos);
+
+  auto size = e2e::run({emulator(), "--size", "1000x700", image()}, 10s);
+  BOOST_TEST(oneLine(size), size.err);
+  auto flag = e2e::run({emulator(), "--no-such-flag", image()}, 10s);
+  BOOST_TEST(oneLine(flag), flag.err);
+  auto mem = e2e::run({emulator(), "--mem", "999", image()}, 10s);
+  BOOST_TEST(oneLine(mem), mem.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_running_emulator_locks_its_image) {
+  TempDir tmp;
+  fs::path copy = tmp.path / "locked.dsk";
+  fs::copy_file(image(), copy);
+  // The first emulator holds the image (not in snapshot mode) while the second tries it.
+  std::vector<std::string> first = {emulator(), "--headless", "--timeout", "3", copy.string()};
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> a;
+    for (auto& s : first) a.push_back(s.data());
+    a.push_back(nullptr);
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 2);
+    execv(a[0], a.data());
+    _exit(127);
+  }
+  // Wait (bounded) until the first emulator holds the lock: our own probe then fails.
+  bool locked = false;
+  for (int i = 0; i < 200 && !locked; ++i) {
+    int fd = ::open(copy.c_str(), O_RDONLY);
+    locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+    ::close(fd);
+    if (!locked) ::usleep(10000);  // polling a lock: there is no event to wait for
+  }
+  BOOST_TEST(locked);
+  auto second = e2e::run({emulator(), "--headless", "--until-idle", copy.string()}, 10s);
+  BOOST_TEST(second.status == 1);
+  BOOST_TEST(second.err.find("in use") != std::string::npos);
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "SIGTERM ends the emulator cleanly");
+}
