@@ -10,6 +10,7 @@
 #include <exception>
 #include <memory>
 
+#include "device/net/monitor.h"
 #include "device/net/tcpnet.h"
 #include "firmware/boot_rom.h"
 #include "emulator/frontend/headless.h"
@@ -84,6 +85,15 @@ int main(int argc, char** argv) {
       return kExitSetup;
     }
     m.bus().attachExtension(&net->device());
+  }
+  std::unique_ptr<tcpnet::Monitor> monitor;  // tcpnet-lsof endpoint (docs/tcpnet-lsof.md); dies before net
+  if (net) {
+    try {
+      monitor = std::make_unique<tcpnet::Monitor>(*net, o.monitor, o.image);
+    } catch (const std::exception& e) {  // --monitor PATH must work; the default place is optional
+      std::fprintf(stderr, "oberon-emu: %s\n", e.what());
+      if (!o.monitor.empty()) return kExitSetup;
+    }
   }
   if (o.leds) {
     m.board().onLeds = [](uint8_t v) {
