@@ -36,7 +36,9 @@ enum Kind : uint8_t {
   kNop,                    // branch with condition "never" and no side effect
   kJmp, kJmpR,             // unconditional branches (PC-relative, register)
   kCall, kCallR,           // unconditional branch and link
-  kBeq, kBne,              // the commonest conditional branches, tested without the table
+  // PC-relative conditional branches, one kind per condition (tested without the table).
+  kBmi, kBeq, kBcs, kBvs, kBls, kBlt, kBle,
+  kBpl, kBne, kBcc_, kBvc, kBhi, kBge, kBgt,
   kBcc, kBccR,             // conditional branches (cond in a)
   kBlcc, kBlccR,           // conditional branch and link
   kSpecial,                // u = 0, v = 0 with IR[4] (RTI) or IR[5] (STI/CLI)
@@ -213,8 +215,11 @@ Decoded Cpu::decode(uint32_t ir, uint32_t pc) const {
       d.kind = v ? (u ? kCall : kCallR) : (u ? kJmp : kJmpR);
     } else {
       d.kind = v ? (u ? kBlcc : kBlccR) : (u ? kBcc : kBccR);
-      if (d.kind == kBcc && cond == 1) d.kind = kBeq;
-      if (d.kind == kBcc && cond == 9) d.kind = kBne;
+      if (d.kind == kBcc) {
+        static constexpr Kind kByCondition[16] = {kBmi, kBeq, kBcs, kBvs, kBls, kBlt, kBle, kJmp,
+                                                  kBpl, kBne, kBcc_, kBvc, kBhi, kBge, kBgt, kNop};
+        d.kind = kByCondition[cond];
+      }
     }
   }
   return d;
@@ -289,7 +294,8 @@ uint64_t Cpu::run(uint64_t budget) {
       &&mulR, &&mulI, &&muluR, &&muluI, &&divR, &&divI, &&divuR, &&divuI,
       &&fad, &&fsb, &&fml, &&fdv,
       &&ldw, &&ldb, &&stw, &&stb,
-      &&nop, &&jmp, &&jmpR, &&call, &&callR, &&beq, &&bne, &&bcc, &&bccR, &&blcc, &&blccR,
+      &&nop, &&jmp, &&jmpR, &&call, &&callR, &&bmi, &&beq, &&bcs, &&bvs, &&bls, &&blt, &&ble,
+      &&bpl, &&bne, &&bcc_, &&bvc, &&bhi, &&bge, &&bgt, &&bcc, &&bccR, &&blcc, &&blccR,
       &&special, &&end};
   static_assert(sizeof kHandlers / sizeof kHandlers[0] == kEnd + 1);
 
@@ -306,8 +312,7 @@ uint64_t Cpu::run(uint64_t budget) {
 // that looks pc up again.
 #define DISPATCH_BRANCH()                                                  \
   do {                                                                     \
-    if (left <= 0) [[unlikely]] goto out;                                  \
-    --left;                                                                \
+    if (--left < 0) [[unlikely]] goto exhausted;                           \
     if (pc >= ramWords) [[unlikely]] goto fetchOutsideRam;                 \
     d = &cache[pc];                                                        \
     goto *kHandlers[d->kind];                                              \
@@ -316,8 +321,7 @@ uint64_t Cpu::run(uint64_t budget) {
   do {                                                                     \
     ++pc;                                                                  \
     ++d;                                                                   \
-    if (left <= 0) [[unlikely]] goto out;                                  \
-    --left;                                                                \
+    if (--left < 0) [[unlikely]] goto exhausted;                           \
     goto *kHandlers[d->kind];                                              \
   } while (0)
 
@@ -440,8 +444,20 @@ callR: {
   pc = target;
   DISPATCH_BRANCH();
 }
+bmi: pc = (nv >> 31) ? d->imm : pc + 1; DISPATCH_BRANCH();
+bpl: pc = (nv >> 31) ? pc + 1 : d->imm; DISPATCH_BRANCH();
 beq: pc = zv == 0 ? d->imm : pc + 1; DISPATCH_BRANCH();
 bne: pc = zv != 0 ? d->imm : pc + 1; DISPATCH_BRANCH();
+bcs: pc = c ? d->imm : pc + 1; DISPATCH_BRANCH();
+bcc_: pc = c ? pc + 1 : d->imm; DISPATCH_BRANCH();
+bvs: pc = v ? d->imm : pc + 1; DISPATCH_BRANCH();
+bvc: pc = v ? pc + 1 : d->imm; DISPATCH_BRANCH();
+bls: pc = (c | (zv == 0)) ? d->imm : pc + 1; DISPATCH_BRANCH();
+bhi: pc = (c | (zv == 0)) ? pc + 1 : d->imm; DISPATCH_BRANCH();
+blt: pc = ((nv >> 31) != v) ? d->imm : pc + 1; DISPATCH_BRANCH();
+bge: pc = ((nv >> 31) != v) ? pc + 1 : d->imm; DISPATCH_BRANCH();
+ble: pc = (((nv >> 31) != v) | (zv == 0)) ? d->imm : pc + 1; DISPATCH_BRANCH();
+bgt: pc = (((nv >> 31) != v) | (zv == 0)) ? pc + 1 : d->imm; DISPATCH_BRANCH();
 bcc: pc = cond(d->a) ? d->imm : pc + 1; DISPATCH_BRANCH();
 bccR: pc = cond(d->a) ? r[d->c] >> 2 : pc + 1; DISPATCH_BRANCH();
 blcc:
@@ -478,6 +494,8 @@ special: {
 
 #undef DISPATCH_BRANCH
 #undef DISPATCH_SEQUENTIAL
+exhausted:  // the instruction at pc was not executed
+  ++left;
 out:
   for (int i = 0; i < 16; ++i) R[i] = r[i];
   PC = pc;
