@@ -8,7 +8,11 @@
 ;
 ; On start the program waits for the listening socket (bound), then prints the port on the
 ; serial line in decimal and a newline (PORT = 0: the port the OS chose). If the device is
-; missing or the port cannot be opened it prints "ERROR ..." instead. Then it serves forever.
+; missing or the port cannot be opened it prints "ERROR ..." instead ("ERROR cannot listen,
+; reason 5" for a busy port). Then it serves forever.
+;
+; LIMIT is 7FFFFFFFH (an echo stream is not a file): after 2 GiB on one connection the device
+; raises limrx and reads no more, and the server treats that like the peer's FIN.
 ;
 ; Loop: read SRQ; for every slot with a request: RECV into the slot's 64 KiB RAM buffer (only
 ; when the buffer is empty), SEND from it (the device takes at most TXFREE bytes; the rest waits
@@ -45,6 +49,7 @@
         .equ ABORT,  7
 
         .equ DISCONN, 10H      ; STATUS bits
+        .equ LIMRX,   20H
         .equ ERROR,   40H
         .equ BOUND,   200H
         .equ EVENTS,  27FH     ; hostc newrx newtx spacetx disconn limrx error bound
@@ -87,7 +92,7 @@ hasdev: MOV' R0, 7FFFH         ; LIMIT := 7FFFFFFFH: an echo stream has no file-
         MOV R0, LISTEN
         STW R0, R13, NCMD
         LDW R8, R13, NCMD      ; first slot (selected), or a result code < 0
-        BMI nolisten
+        BMI badlisten
 wbound: LDW R0, R13, NSTATUS   ; wait until the listening socket exists
         AND R1, R0, ERROR
         BNE nolisten
@@ -175,7 +180,7 @@ status: LDW R0, R13, NSTATUS   ; clears the events, and with them the request
         AND R1, R0, EVENTS
         BEQ noev
         MOV R10, 1
-noev:   AND R1, R0, DISCONN
+noev:   AND R1, R0, DISCONN + LIMRX  ; no more bytes will come (limrx: after 2 GiB)
         BEQ nofin
         STW R1, R7, FIN
 nofin:  ASR R1, R0, 24
@@ -214,8 +219,19 @@ stray:  MOV R0, ABORT          ; a slot without a buffer (never listened by us)
         STW R0, R13, NCMD
         B next
 
-nolisten: MOV R1, msgnolisten
+badlisten: MOV R1, msgresult   ; "ERROR cannot listen, result -N"
         BL puts
+        MOV R0, 0
+        SUB R0, R0, R8
+        B errnum
+nolisten: MOV R5, R0           ; "ERROR cannot listen, reason N" (5 = portbusy)
+        MOV R1, msgreason
+        BL puts
+        ASR R0, R5, 16
+        AND R0, R0, 0FFH
+errnum: BL putdec
+        MOV R0, 10
+        BL putc
 halt:   LDW R0, R13, TIMER
         B halt
 
@@ -262,4 +278,5 @@ pd2:    LDW R0, SP, 0
         B LNK
 
 msgnodev:    .asciz "ERROR no TCPNet device\n"
-msgnolisten: .asciz "ERROR cannot listen\n"
+msgresult:   .asciz "ERROR cannot listen, result -"
+msgreason:   .asciz "ERROR cannot listen, reason "

@@ -1,6 +1,13 @@
 // firmware/tcpnet/echo_server.s in oberon-emu, checked by real peers: socat, nc -N (half-close)
 // and our own sockets. The expected output of an echo is its input, byte for byte.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
+
+#include <filesystem>
 
 #include <thread>
 
@@ -108,6 +115,37 @@ BOOST_AUTO_TEST_CASE(reset_clients_free_their_slots) {
     all[i]->send(ping);
     BOOST_TEST(all[i]->receive(ping.size(), Clock::now() + 5s) == ping);
   }
+}
+
+// `.equ PORT` chosen at assembly time: the server listens there and says so.
+BOOST_AUTO_TEST_CASE(fixed_port_variant_listens_on_its_port) {
+  int port = closedPort();
+  std::string serial = assembleEchoServerForPort(port);
+  EchoServer server(serial);
+  std::filesystem::remove_all(std::filesystem::path(serial).parent_path());
+  BOOST_TEST(server.port() == port);
+  Socket s(port);
+  s.send("fixed");
+  BOOST_TEST(s.receive(5, Clock::now() + 5s) == "fixed");
+}
+
+// A port that another socket listens on cannot be bound: the device reports portbusy (5).
+BOOST_AUTO_TEST_CASE(busy_port_variant_reports_portbusy) {
+  int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  BOOST_TEST_REQUIRE(::bind(holder, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  BOOST_TEST_REQUIRE(::listen(holder, 1) == 0);
+  BOOST_TEST_REQUIRE(::getsockname(holder, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  std::string serial = assembleEchoServerForPort(ntohs(a.sin_port));
+  auto emu = startEmulator(serial);
+  auto line = emu->readLine(Clock::now() + 10s);
+  std::filesystem::remove_all(std::filesystem::path(serial).parent_path());
+  ::close(holder);
+  BOOST_TEST_REQUIRE(line.has_value());
+  BOOST_TEST(*line == "ERROR cannot listen, reason 5");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

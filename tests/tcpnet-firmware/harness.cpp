@@ -8,7 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -31,13 +34,36 @@ std::string emulatorPath() { return buildDir() + "/emulator/oberon-emu"; }
 
 std::string firmwarePath(const std::string& name) { return buildDir() + "/firmware/tcpnet/" + name; }
 
-EchoServer::EchoServer() {
-  emu_ = std::make_unique<Subprocess>(std::vector<std::string>{
-      emulatorPath(), "--boot-from-serial", "--serial-in", firmwarePath("echo_server.serial"),
-      "--serial-out", "-", "--headless", "--timeout", kEmulatorTimeout});
+std::unique_ptr<Subprocess> startEmulator(const std::string& firmware) {
+  return std::make_unique<Subprocess>(std::vector<std::string>{
+      emulatorPath(), "--boot-from-serial", "--serial-in", firmware, "--serial-out", "-",
+      "--headless", "--timeout", kEmulatorTimeout});
+}
+
+std::string assembleEchoServerForPort(int port) {
+  const char* src = std::getenv("OBERON_SOURCE_DIR");
+  if (src == nullptr) throw std::runtime_error("OBERON_SOURCE_DIR is not set (run through ctest)");
+  std::string text = readFile(std::string(src) + "/firmware/tcpnet/echo_server.s");
+  const std::string line = ".equ PORT,    0";
+  size_t at = text.find(line);
+  if (at == std::string::npos) throw std::runtime_error("echo_server.s has no '" + line + "' line");
+  text.replace(at, line.size(), ".equ PORT, " + std::to_string(port));
+  char dir[] = "/tmp/tcpnet-fw-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) throw std::runtime_error("mkdtemp failed");
+  std::string source = std::string(dir) + "/echo.s", serial = std::string(dir) + "/echo.serial";
+  std::ofstream(source, std::ios::binary) << text;
+  RunResult r = run({buildDir() + "/tools/asm/risc5-as", source, "-o", serial, "--format=serial"}, "",
+                    std::chrono::seconds(10));
+  std::remove(source.c_str());
+  if (r.status != 0) throw std::runtime_error("risc5-as failed on the echo server variant");
+  return serial;
+}
+
+EchoServer::EchoServer(const std::string& firmware) {
+  emu_ = startEmulator(firmware);
   auto line = emu_->readLine(Clock::now() + std::chrono::seconds(10));
   if (!line) throw std::runtime_error("echo server printed no port line within 10 s");
-  port_ = std::stoi(*line);
+  port_ = line->empty() || !std::isdigit(static_cast<unsigned char>((*line)[0])) ? 0 : std::stoi(*line);
   if (port_ < 1 || port_ > 65535) throw std::runtime_error("echo server printed a bad port: " + *line);
 }
 

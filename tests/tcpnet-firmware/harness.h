@@ -13,10 +13,17 @@ namespace fwtest {
 std::string emulatorPath();                      // $OBERON_BUILD_DIR/emulator/oberon-emu
 std::string firmwarePath(const std::string& name);  // $OBERON_BUILD_DIR/firmware/tcpnet/NAME
 
+// oberon-emu booting `firmware` (a serial stream), serial output on the pipe.
+std::unique_ptr<Subprocess> startEmulator(const std::string& firmware);
+
+// echo_server.s assembled with `.equ PORT` set to `port` (risc5-as from the build, into a
+// fresh temporary folder); returns the serial stream's path.
+std::string assembleEchoServerForPort(int port);
+
 // oberon-emu with the echo server; the constructor waits for the port line (bounded).
 class EchoServer {
  public:
-  EchoServer();
+  explicit EchoServer(const std::string& firmware = firmwarePath("echo_server.serial"));
   int port() const { return port_; }
   Subprocess& emulator() { return *emu_; }
 
