@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
 #include "options.h"
 #include "png.h"
+#include "script.h"
 #include "emulator/machine/machine.h"
 
 namespace risc5 {
@@ -21,6 +23,17 @@ constexpr uint64_t kTrapLoopPerSecond = 1000;
 }  // namespace
 
 int runHeadless(Machine& m, const Options& o, const std::atomic<bool>& stop) {
+  // --script: parsed and checked completely before the guest runs; the run ends with the script.
+  std::unique_ptr<ScriptRunner> script;
+  if (!o.script.empty()) {
+    std::string why;
+    auto steps = loadScript(o.script, m.width(), m.height(), why);
+    if (!why.empty()) {
+      std::fprintf(stderr, "oberon-emu: %s\n", why.c_str());
+      return kExitScript;
+    }
+    script = std::make_unique<ScriptRunner>(std::move(steps));
+  }
   const auto start = Clock::now();
   const auto deadline = o.timeoutSeconds > 0
                             ? start + std::chrono::duration_cast<Clock::duration>(
@@ -56,9 +69,18 @@ int runHeadless(Machine& m, const Options& o, const std::atomic<bool>& stop) {
       trapWindow = now;
       trapsAtWindow = m.cpu().trapEntries;
     }
+    if (script) {
+      auto state = script->poll(m, m.idle(), Clock::now());
+      if (state == ScriptRunner::State::done) break;
+      if (state == ScriptRunner::State::failed) {
+        std::fprintf(stderr, "oberon-emu: %s\n", script->error().c_str());
+        status = kExitScript;
+        break;
+      }
+    }
     if (m.idle()) {
       if (idleSince == Clock::time_point::max()) idleSince = now;
-      if (o.untilIdle && now - idleSince >= kSettle) break;
+      if (o.untilIdle && !script && now - idleSince >= kSettle) break;
       m.idleSleep(std::chrono::milliseconds(1));
     } else {
       idleSince = Clock::time_point::max();
