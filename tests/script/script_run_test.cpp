@@ -1,0 +1,242 @@
+// The real binaries: oberon-emu --script on a copy of the shared image, disk-images/prepare, and
+// their handling of bad input. Needs $OBERON_BUILD_DIR (set by ctest) and $OBERON_IMAGE.
+#include <boost/test/unit_test.hpp>
+
+#include <png.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string env(const char* name, const char* hint) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set: " + hint);
+  return v;
+}
+std::string image() {
+  std::string p = env("OBERON_IMAGE", "point it at the shared Oberon-2020-08-18.dsk");
+  if (!fs::exists(p)) throw std::runtime_error("OBERON_IMAGE=" + p + " does not exist");
+  return p;
+}
+std::string build() { return env("OBERON_BUILD_DIR", "run the tests through ctest"); }
+std::string source() { return env("OBERON_SOURCE_DIR", "run the tests through ctest"); }
+std::string emu() { return build() + "/emulator/oberon-emu"; }
+std::string disk() { return build() + "/tools/oberon-disk/oberon-disk"; }
+std::string prepare() { return source() + "/disk-images/prepare"; }
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "oberon-script-test.XXXXXX").string();
+    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
+    path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string file(const std::string& n) const { return (path / n).string(); }
+  std::string write(const std::string& n, const std::string& text) const {
+    std::ofstream(file(n), std::ios::binary) << text;
+    return file(n);
+  }
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+struct Result {
+  int status = -1;
+  std::string out;  // stdout and stderr
+};
+Result sh(const std::string& cmd) {
+  Result r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) throw std::runtime_error("popen failed");
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+  return r;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+uint64_t fnv1a(const std::string& path) {  // FNV-1a 64 of the file's bytes
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : slurp(path)) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+
+// Fraction of white pixels (gray >= 128) in columns x0..x1-1, rows y0..y1-1 (row 0 = top).
+double whiteFraction(const std::string& png, int x0, int y0, int x1, int y1) {
+  png_image img{};
+  img.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&img, png.c_str())) throw std::runtime_error("cannot read " + png);
+  img.format = PNG_FORMAT_GRAY;
+  std::vector<uint8_t> px(PNG_IMAGE_SIZE(img));
+  if (!png_image_finish_read(&img, nullptr, px.data(), 0, nullptr)) throw std::runtime_error("bad " + png);
+  BOOST_TEST_REQUIRE(img.width == 1024u);
+  BOOST_TEST_REQUIRE(img.height == 768u);
+  size_t white = 0;
+  for (int y = y0; y < y1; ++y)
+    for (int x = x0; x < x1; ++x) white += px[size_t(y) * img.width + x] >= 128;
+  return double(white) / (double(x1 - x0) * (y1 - y0));
+}
+
+const char* kHello =
+    "MODULE Hello;\n  IMPORT Texts, Oberon;\n  VAR W: Texts.Writer;\n"
+    "  PROCEDURE Run*;\n  BEGIN Texts.WriteString(W, \"Hello from the guest\"); Texts.WriteLn(W);\n"
+    "    Texts.Append(Oberon.Log, W.buf)\n  END Run;\nBEGIN Texts.OpenWriter(W)\nEND Hello.\n";
+
+// Echo.Line text: writes "[text]" to the Log (the rest of the command's line).
+const char* kEcho =
+    "MODULE Echo;\n  IMPORT Texts, Oberon;\n  VAR W: Texts.Writer;\n"
+    "  PROCEDURE Line*;\n    VAR R: Texts.Reader; ch: CHAR;\n"
+    "  BEGIN Texts.OpenReader(R, Oberon.Par.text, Oberon.Par.pos); Texts.Read(R, ch);\n"
+    "    IF ch = \" \" THEN Texts.Read(R, ch) END ;\n    Texts.Write(W, \"[\");\n"
+    "    WHILE ~R.eot & (ch # 0DX) DO Texts.Write(W, ch); Texts.Read(R, ch) END ;\n"
+    "    Texts.Write(W, \"]\"); Texts.WriteLn(W); Texts.Append(Oberon.Log, W.buf)\n  END Line;\n"
+    "BEGIN Texts.OpenWriter(W)\nEND Echo.\n";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(directory_listing_shows_on_screen) {
+  TempDir t;
+  const std::string stock = image();
+  const uint64_t before = fnv1a(stock);
+  fs::copy_file(stock, t.file("a.dsk"));
+  std::string script = t.write("s.txt",
+      "wait-idle\n"
+      "screenshot " + t.file("boot.png") + "\n"
+      "run \"System.Directory *.Mod\"\n"
+      "screenshot " + t.file("dir.png") + "\n");
+  Result r = sh(emu() + " --script " + quote(script) + " --timeout 30 " + quote(t.file("a.dsk")));
+  BOOST_TEST_REQUIRE(r.status == 0, r.out);
+  // At boot the lower part of the system track is black below System.Tool's last line (about
+  // row 560); System.Directory opens a viewer there whose lines of file names are text.
+  double atBoot = whiteFraction(t.file("boot.png"), 660, 580, 1000, 760);
+  double listed = whiteFraction(t.file("dir.png"), 660, 580, 1000, 760);
+  BOOST_TEST(atBoot < 0.001);
+  BOOST_TEST(listed > 0.03, "white fraction " << listed);
+  BOOST_TEST(fnv1a(stock) == before);
+}
+
+BOOST_AUTO_TEST_CASE(prepare_compiles_and_runs) {
+  TempDir t;
+  const std::string stock = image();
+  const uint64_t before = fnv1a(stock);
+  std::string mod = t.write("Hello.Mod", kHello);
+  Result r = sh("OBERON_IMAGE=" + quote(stock) + " " + prepare() + " --out " + quote(t.file("p.dsk")) + " " +
+                quote(mod) + " --run Hello.Run --log " + quote(t.file("log.txt")));
+  BOOST_TEST_REQUIRE(r.status == 0, r.out);
+  BOOST_TEST(r.out.find("  compiling Hello new symbol file") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("Hello from the guest") != std::string::npos, r.out);
+  BOOST_TEST(slurp(t.file("log.txt")).find("Hello from the guest\n") != std::string::npos);
+  Result list = sh(disk() + " list " + quote(t.file("p.dsk")));
+  BOOST_TEST_REQUIRE(list.status == 0, list.out);
+  BOOST_TEST(list.out.find("\nHello.rsc ") != std::string::npos, list.out);
+  BOOST_TEST(list.out.find("\nHello.Mod ") != std::string::npos, list.out);
+  BOOST_TEST(sh(disk() + " check " + quote(t.file("p.dsk"))).status == 0);
+  BOOST_TEST(fnv1a(stock) == before);
+}
+
+BOOST_AUTO_TEST_CASE(prepare_fails_with_the_compilers_message) {
+  TempDir t;
+  const std::string stock = image();
+  const uint64_t before = fnv1a(stock);
+  std::string bad = t.write("Bad.Mod", "MODULE Bad;\nBEGIN x :=\nEND Bad.\n");
+  Result r = sh(prepare() + " --image " + quote(stock) + " --out " + quote(t.file("p.dsk")) + " " + quote(bad));
+  BOOST_TEST(r.status == 1, r.out);
+  BOOST_TEST(r.out.find("  compiling Bad") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("  pos ") != std::string::npos, r.out);         // ORS.Mark
+  BOOST_TEST(r.out.find(" undef") != std::string::npos, r.out);         // x is not declared
+  BOOST_TEST(r.out.find("compilation FAILED") != std::string::npos, r.out);
+  BOOST_TEST(!fs::exists(t.file("p.dsk")));
+  BOOST_TEST(fnv1a(stock) == before);
+}
+
+BOOST_AUTO_TEST_CASE(every_printable_character_reaches_oberon) {
+  TempDir t;
+  std::string mod = t.write("Echo.Mod", kEcho);
+  Result r = sh(prepare() + " --image " + quote(image()) + " --out " + quote(t.file("e.dsk")) + " " + quote(mod));
+  BOOST_TEST_REQUIRE(r.status == 0, r.out);
+  std::string all, escaped;
+  for (char c = ' '; c <= '~'; ++c) {
+    all += c;
+    escaped += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  }
+  std::string script = t.write("s.txt", "wait-idle\nrun \"HostLog.Start\"\nrun \"Echo.Line " + escaped + "\"\n");
+  r = sh(emu() + " --script " + quote(script) + " --serial-out " + quote(t.file("serial")) + " --timeout 30 " +
+         quote(t.file("e.dsk")));
+  BOOST_TEST_REQUIRE(r.status == 0, r.out);
+  BOOST_TEST(slurp(t.file("serial")).find("[" + all + "]\r") != std::string::npos, slurp(t.file("serial")));
+}
+
+BOOST_AUTO_TEST_CASE(bad_scripts_fail_before_running) {
+  TempDir t;
+  fs::copy_file(image(), t.file("a.dsk"));
+  const uint64_t before = fnv1a(t.file("a.dsk"));
+  auto emuWith = [&](const std::string& text) {
+    return sh(emu() + " --script " + quote(t.write("s.txt", text)) + " --timeout 20 " + quote(t.file("a.dsk")));
+  };
+  Result r = emuWith("wait-idle\nfrobnicate 3\n");
+  BOOST_TEST(r.status == 5);
+  BOOST_TEST(r.out == "oberon-emu: script line 2: unknown command 'frobnicate'\n");
+  r = emuWith("# far right\nclick left 2000 10\n");
+  BOOST_TEST(r.status == 5);
+  BOOST_TEST(r.out == "oberon-emu: script line 2: coordinates 2000,10 are off the 1024x768 screen\n");
+  r = sh(emu() + " --script " + quote(t.file("missing.txt")) + " " + quote(t.file("a.dsk")));
+  BOOST_TEST(r.status == 5);
+  BOOST_TEST(r.out == "oberon-emu: cannot read script " + t.file("missing.txt") + "\n");
+  r = emuWith("wait-idle\nexpect-white 640 0 384 14 0 10\n");  // the Log's menu bar is inverted
+  BOOST_TEST(r.status == 5);
+  BOOST_TEST(r.out.rfind("oberon-emu: script line 2: expect-white: ", 0) == 0, r.out);
+  BOOST_TEST(fnv1a(t.file("a.dsk")) == before);
+  r = sh(emu() + " --script " + quote(t.write("ok.txt", "wait-idle\n")) + " " + quote(t.file("none.dsk")));
+  BOOST_TEST(r.status == 1, r.out);
+  BOOST_TEST(std::count(r.out.begin(), r.out.end(), '\n') == 1, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(prepare_rejects_bad_input) {
+  TempDir t;
+  std::string mod = t.write("Hello.Mod", kHello);
+  std::string junk = t.write("junk.dsk", std::string(4096, 'x'));
+  const uint64_t junkHash = fnv1a(junk);
+  Result r = sh(prepare() + " --image " + quote(junk) + " --out " + quote(t.file("p.dsk")) + " " + quote(mod));
+  BOOST_TEST(r.status == 3, r.out);
+  BOOST_TEST(r.out.find("not an Oberon image") != std::string::npos, r.out);
+  BOOST_TEST(std::count(r.out.begin(), r.out.end(), '\n') == 1, r.out);
+  BOOST_TEST(fnv1a(junk) == junkHash);
+  BOOST_TEST(!fs::exists(t.file("p.dsk")));
+
+  r = sh("env -u OBERON_IMAGE " + prepare() + " " + quote(mod));
+  BOOST_TEST(r.status == 2, r.out);
+  BOOST_TEST(r.out == "prepare: no stock image: pass --image STOCK or set OBERON_IMAGE\n");
+
+  r = sh(prepare() + " --image " + quote(image()) + " --out " + quote(t.file("p.dsk")) + " " +
+         quote(t.file("Missing.Mod")));
+  BOOST_TEST(r.status == 3, r.out);
+  BOOST_TEST(r.out == "prepare: source file " + t.file("Missing.Mod") + " does not exist\n");
+
+  r = sh(prepare() + " --image " + quote(image()) + " --out " + quote(image()) + " " + quote(mod));
+  BOOST_TEST(r.status == 2, r.out);
+  BOOST_TEST(r.out.find("is the stock image itself") != std::string::npos, r.out);
+}
