@@ -174,7 +174,7 @@ Pass look(Settings& s, std::set<std::string>& noted) {
       bool present = std::any_of(found.begin(), found.end(), [pid](const auto& c) { return c.pid == pid; });
       if (!present) {
         note(noted, std::to_string(pid), "no emulator with pid " + std::to_string(pid) + " in " + s.dir +
-                                             (lsof::processAlive(pid) ? " (is it an oberon-emu with --monitor elsewhere?)" : " (no such process)"));
+                                             (lsof::processAlive(pid) ? "" : " (no such process)"));
       }
     }
     for (const auto& c : found) {

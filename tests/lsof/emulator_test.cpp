@@ -1,0 +1,318 @@
+// tcpnet-lsof against the real oberon-emu running tests/lsof/guest.s (see its header for the
+// slots it opens). The peer on port P is socat, which sends "hello-world" (11 bytes); the guest
+// sends "oberon\n" (7 bytes) to it and never fetches what it receives. Port Q has no listener.
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "json.h"
+#include "lsof.h"
+#include "process.h"
+
+using namespace lsof::test;
+
+namespace {
+
+// The serial stream: the guest's boot image, then P and Q as 16-bit little-endian numbers.
+std::string writeSerial(const std::string& dir, unsigned p, unsigned q) {
+  std::string path = dir + "/guest-params.serial";
+  std::string bytes = readFile(guestPath());
+  for (unsigned v : {p, q}) {
+    bytes += static_cast<char>(v & 0xFF);
+    bytes += static_cast<char>(v >> 8);
+  }
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+// One running emulator with its own socket directory (XDG_RUNTIME_DIR).
+struct Emu {
+  TempDir dir;
+  std::string env;
+  std::unique_ptr<Child> child;
+  std::string socket;
+
+  Emu(unsigned p, unsigned q, const std::vector<std::string>& extra = {}) : env("XDG_RUNTIME_DIR=" + dir.path) {
+    std::vector<std::string> argv = {emulatorPath(), "--boot-from-serial", "--serial-in", writeSerial(dir.path, p, q),
+                                     "--headless", "--timeout", "60"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    child = std::make_unique<Child>(argv, std::vector<std::string>{env}, "", dir.path + "/emu.err");
+    socket = dir.path + "/oberon-emu-" + std::to_string(child->pid()) + ".tcpnet";
+  }
+  Run tool(const std::vector<std::string>& args, const std::vector<std::string>& prefix = {}) {
+    return runTool(args, {env}, dir.path, prefix);
+  }
+  // The tool's --json rows, keyed by slot.
+  std::map<int, lsof::json::Value> slots(const std::vector<std::string>& args = {}) {
+    std::vector<std::string> a = {"--json", "-n", "-P"};
+    a.insert(a.end(), args.begin(), args.end());
+    Run r = tool(a);
+    std::string error;
+    auto doc = lsof::json::parse(r.out, error);
+    std::map<int, lsof::json::Value> m;
+    if (!doc || doc->find("emulators")->array.empty()) return m;
+    for (const auto& s : doc->find("emulators")->array[0].find("slots")->array)
+      m[static_cast<int>(s.num("slot", -9))] = s;
+    return m;
+  }
+};
+
+struct Socat {
+  unsigned port = freePort();
+  Child child{{"socat", "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr",
+               "SYSTEM:printf hello-world; exec sleep 60"}};
+};
+
+std::vector<std::vector<std::string>> words(const std::string& table) {
+  std::vector<std::vector<std::string>> lines;
+  std::istringstream in(table);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream w(line);
+    std::vector<std::string> f;
+    std::string x;
+    while (w >> x) f.push_back(x);
+    lines.push_back(f);
+  }
+  return lines;
+}
+
+// A loopback client of the guest's echo slot.
+struct Client {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  unsigned localPort = 0;
+  explicit Client(unsigned port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    localPort = ntohs(a.sin_port);
+  }
+  ~Client() { ::close(fd); }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(emulator)
+
+BOOST_AUTO_TEST_CASE(live_emulator_table_json_filters) {
+  if (!haveBinaries()) {
+    BOOST_TEST_MESSAGE("skipped: oberon-emu, tcpnet-lsof or guest.serial not built under $OBERON_BUILD_DIR");
+    return;
+  }
+  Socat peer;
+  BOOST_REQUIRE(waitFor([&] { return listening(peer.port); }, 5s));
+  unsigned refusedPort = freePort();
+  Emu emu(peer.port, refusedPort);
+
+  // Settled: slot 2 has sent its 7 bytes and holds the peer's 11; slot 3 has failed.
+  std::map<int, lsof::json::Value> s;
+  bool settled = waitFor([&] {
+    s = emu.slots();
+    return s.size() == 4 && s[2].num("bytes_sent") == 7 && s[2].num("bytes_received") == 11 &&
+           s[3].text("state") == "ERROR";
+  }, 10s);
+  BOOST_REQUIRE_MESSAGE(settled, "emulator did not reach the expected slots; stderr: " + readFile(emu.dir.path + "/emu.err"));
+
+  const unsigned L = static_cast<unsigned>(s[0].num("local_port"));
+  BOOST_TEST(L != 0u);
+  BOOST_TEST(s[0].text("state") == "LISTEN");
+  BOOST_TEST(s[1].text("state") == "LISTEN");
+  BOOST_TEST(s[1].num("local_port") == L);
+  BOOST_TEST(s[0].text("local_address") == "127.0.0.1");
+  BOOST_TEST(s[2].text("state") == "ESTABLISHED");
+  BOOST_TEST(s[2].num("remote_port") == peer.port);
+  BOOST_TEST(s[2].num("rx_queued") == 11);  // never fetched by the guest
+  BOOST_TEST(s[2].num("tx_queued") == 0);
+  BOOST_TEST(s[2].flag("service_request"));  // unread data keeps the request
+  BOOST_TEST(s[3].text("reason") == "refused");
+  BOOST_TEST(s[3].flag("service_request"));  // the error event is never read
+  BOOST_TEST(s[2].text("in_file").empty());  // the device has no file-name register
+
+  // The table, numeric: header, four rows in slot order, aligned columns.
+  Run t = emu.tool({"-n", "-P"});
+  BOOST_TEST(t.code == 0);
+  auto lines = words(t.out);
+  BOOST_REQUIRE(lines.size() == 5u);
+  BOOST_TEST((lines[0] == std::vector<std::string>{"PID", "SLOT", "STATE", "RECV", "SENT", "RXQ", "TXQ", "SRQ", "AGE", "NAME"}));
+  const std::string pid = std::to_string(emu.child->pid()), l = "127.0.0.1:" + std::to_string(L);
+  auto expect = [&](size_t i, std::vector<std::string> want) {
+    BOOST_REQUIRE(lines[i].size() == 10u);
+    lines[i].erase(lines[i].begin() + 8);  // age
+    BOOST_TEST(lines[i] == want);
+  };
+  expect(1, {pid, "0", "LISTEN", "0", "0", "0", "0", "-", l});
+  expect(2, {pid, "1", "LISTEN", "0", "0", "0", "0", "-", l});
+  BOOST_REQUIRE(lines[3].size() == 10u);
+  BOOST_TEST(lines[3][2] == "ESTABLISHED");
+  BOOST_TEST((std::vector<std::string>(lines[3].begin() + 3, lines[3].begin() + 8) ==
+              std::vector<std::string>{"11", "7", "11", "0", "*"}));
+  BOOST_TEST(lines[3][9] == "127.0.0.1:" + std::to_string(static_cast<unsigned>(s[2].num("local_port"))) +
+                                "->127.0.0.1:" + std::to_string(peer.port));
+  expect(4, {pid, "3", "ERROR(refused)", "0", "0", "0", "0", "*", "-"});
+  std::istringstream in(t.out);
+  std::string line;
+  size_t nameColumn = std::string::npos;
+  while (std::getline(in, line)) {  // NAME starts at the same column on every line
+    size_t at = line.rfind("  ") + 2;
+    if (nameColumn == std::string::npos) nameColumn = at;
+    BOOST_TEST(at == nameColumn);
+  }
+
+  // Default: names resolved, as lsof does (127.0.0.1 is localhost in /etc/hosts).
+  Run named = emu.tool({"-P"});
+  BOOST_TEST(named.code == 0);
+  BOOST_TEST(named.out.find("localhost:" + std::to_string(L)) != std::string::npos);
+
+  // A client of the echo slot: 5 bytes there and back.
+  {
+    Client c(L);
+    BOOST_REQUIRE(::write(c.fd, "12345", 5) == 5);
+    char back[8] = {};
+    size_t got = 0;
+    while (got < 5) {
+      ssize_t n = ::read(c.fd, back + got, 5 - got);
+      BOOST_REQUIRE(n > 0);
+      got += static_cast<size_t>(n);
+    }
+    BOOST_TEST(std::string(back) == "12345");
+    BOOST_REQUIRE(waitFor([&] { s = emu.slots(); return s[0].num("bytes_sent") == 5; }, 5s));
+    BOOST_TEST(s[0].text("state") == "ESTABLISHED");
+    BOOST_TEST(s[0].num("bytes_received") == 5);
+    BOOST_TEST(s[0].num("remote_port") == c.localPort);
+    BOOST_TEST(s[1].text("state") == "LISTEN");  // the second serving slot still waits
+
+    // Filters.
+    Run listen = emu.tool({"-n", "-P", "-s", "LISTEN"});
+    BOOST_TEST(listen.code == 0);
+    BOOST_TEST(words(listen.out).size() == 2u);  // header + slot 1
+    Run byPort = emu.tool({"-n", "-P", "-i", ":" + std::to_string(peer.port)});
+    BOOST_TEST(byPort.code == 0);
+    BOOST_REQUIRE(words(byPort.out).size() == 2u);
+    BOOST_TEST(words(byPort.out)[1][1] == "2");
+    Run errors = emu.tool({"-s", "TCP:error", "-p", pid});
+    BOOST_TEST(errors.code == 0);
+    BOOST_TEST(errors.out.find("ERROR(refused)") != std::string::npos);
+    Run none = emu.tool({"-s", "CLOSE_WAIT"});
+    BOOST_TEST(none.code == 1);
+    BOOST_TEST(none.out.empty());
+    Run otherPid = emu.tool({"-p", "1"});
+    BOOST_TEST(otherPid.code == 1);
+    BOOST_TEST(otherPid.err.find("no emulator with pid 1") != std::string::npos);
+    Run bad = emu.tool({"-s", "NOPE"});
+    BOOST_TEST(bad.code == 2);
+    BOOST_TEST(bad.err.find("unknown state") != std::string::npos);
+  }
+  // The client closed: the peer's FIN leaves the slot connected in the device, CLOSE_WAIT in TCP.
+  BOOST_TEST(waitFor([&] { s = emu.slots(); return s[0].text("state") == "CLOSE_WAIT"; }, 5s));
+
+  // A named socket, and repetition.
+  Run named2 = emu.tool({"--socket", emu.socket, "-s", "CLOSE_WAIT"});
+  BOOST_TEST(named2.code == 0);
+  BOOST_TEST(words(named2.out).size() == 2u);
+  Run repeat = emu.tool({"-r", "0.1", "--count", "3", "-s", "LISTEN"});
+  BOOST_TEST(repeat.code == 0);
+  size_t marks = 0;
+  for (size_t at = 0; (at = repeat.out.find("=======\n", at)) != std::string::npos; ++at) ++marks;
+  BOOST_TEST(marks == 3u);
+
+  // Permission: another user cannot connect to the 0600 socket (as root, drop to nobody; as
+  // another user, make the directory unreadable).
+  const std::vector<std::string> asNobody = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+  if (::geteuid() == 0) {
+    // Only if nobody can run the tool at all (the build directory may be private).
+    if (::access(asNobody[0].c_str(), X_OK) == 0 && emu.tool({"--help"}, asNobody).code == 0) {
+      ::chmod(emu.dir.path.c_str(), 0755);
+      Run denied = emu.tool({"--socket", emu.socket}, asNobody);
+      BOOST_TEST(denied.code == 2);
+      BOOST_TEST(denied.err.find("permission denied") != std::string::npos, denied.err);
+      ::chmod(emu.dir.path.c_str(), 0700);
+      Run dirDenied = emu.tool({"--dir", emu.dir.path}, asNobody);
+      BOOST_TEST(dirDenied.code == 2);
+      BOOST_TEST(dirDenied.err.find("cannot read directory") != std::string::npos, dirDenied.err);
+    } else {
+      BOOST_TEST_MESSAGE("permission check skipped: the tool cannot be run as nobody here");
+    }
+  } else {
+    ::chmod(emu.dir.path.c_str(), 0);
+    Run denied = emu.tool({"--socket", emu.socket});
+    BOOST_TEST(denied.code == 2);
+    BOOST_TEST(denied.err.find("permission denied") != std::string::npos, denied.err);
+    ::chmod(emu.dir.path.c_str(), 0700);
+  }
+
+  // Normal exit (SIGTERM) removes the socket.
+  emu.child->signal(SIGTERM);
+  BOOST_TEST(emu.child->wait(5s) == 0);
+  BOOST_TEST(::access(emu.socket.c_str(), F_OK) != 0);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_paths) {
+  if (!haveBinaries()) return;
+  TempDir dir;
+  Run missing = runTool({"--socket", dir.path + "/nothing.tcpnet"}, {}, dir.path);
+  BOOST_TEST(missing.code == 2);
+  BOOST_TEST(missing.err.find("nothing.tcpnet: no such socket") != std::string::npos, missing.err);
+  std::ofstream(dir.path + "/file.tcpnet") << "x";
+  Run plain = runTool({"--socket", dir.path + "/file.tcpnet"}, {}, dir.path);
+  BOOST_TEST(plain.code == 2);
+  BOOST_TEST(plain.err.find("not a socket") != std::string::npos, plain.err);
+  Run noDir = runTool({"--dir", dir.path + "/none"}, {}, dir.path);
+  BOOST_TEST(noDir.code == 2);
+  BOOST_TEST(noDir.err.find("cannot read directory") != std::string::npos, noDir.err);
+  Run empty = runTool({}, {"XDG_RUNTIME_DIR=" + dir.path}, dir.path);  // no emulator there
+  BOOST_TEST(empty.code == 1);
+  BOOST_TEST(empty.out.empty());
+  Run usage = runTool({"--bogus"}, {}, dir.path);
+  BOOST_TEST(usage.code == 2);
+  BOOST_TEST(usage.err.find("unknown option '--bogus'") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(dead_emulator) {
+  if (!haveBinaries()) return;
+  unsigned nobody = freePort();
+  Emu emu(nobody, nobody);
+  BOOST_REQUIRE(waitFor([&] { return emu.tool({}).code == 0; }, 10s));  // it answers: slots listed
+  const std::string pid = std::to_string(emu.child->pid());
+  emu.child->signal(SIGKILL);
+  BOOST_REQUIRE(emu.child->wait(5s) == 128 + SIGKILL);
+  BOOST_REQUIRE(::access(emu.socket.c_str(), F_OK) == 0);  // left behind
+
+  Run scan = emu.tool({});
+  BOOST_TEST(scan.code == 1);
+  BOOST_TEST(scan.err.find("stale socket, process " + pid + " is gone") != std::string::npos, scan.err);
+  Run named = emu.tool({"--socket", emu.socket});
+  BOOST_TEST(named.code == 2);
+  BOOST_TEST(named.err.find(emu.socket + ": no emulator answers: stale socket, process " + pid + " is gone") !=
+                 std::string::npos, named.err);
+  Run byPid = emu.tool({"-p", pid});
+  BOOST_TEST(byPid.code == 2);
+
+  // A new emulator given the same path replaces the stale socket; one more is refused.
+  Child next({emulatorPath(), "--boot-from-serial", "--serial-in", writeSerial(emu.dir.path, nobody, nobody),
+              "--headless", "--timeout", "60", "--monitor", emu.socket});
+  BOOST_TEST(waitFor([&] {
+    Run r = emu.tool({"--socket", emu.socket, "--json"});
+    return r.code == 0 && r.out.find("\"pid\":" + std::to_string(next.pid())) != std::string::npos;
+  }, 10s));
+  std::string err = emu.dir.path + "/third.err";
+  Child third({emulatorPath(), "--boot-from-serial", "--serial-in", writeSerial(emu.dir.path, nobody, nobody),
+               "--headless", "--timeout", "60", "--monitor", emu.socket}, {}, "", err);
+  BOOST_TEST(third.wait(5s) == 1);
+  BOOST_TEST(readFile(err).find("another emulator answers") != std::string::npos, readFile(err));
+  next.signal(SIGINT);
+  BOOST_TEST(next.wait(5s) == 0);
+  BOOST_TEST(::access(emu.socket.c_str(), F_OK) != 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,201 @@
+// The monitor endpoint in-process: a TcpNet on a bare memory, driven through its registers as
+// the CPU would, and clients on the monitor socket. Checks the document, the socket's mode and
+// life cycle (stale replaced, live kept, removed at the end) and the bounds on clients.
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include "device/net/monitor.h"
+#include "device/net/tcpnet.h"
+#include "emulator/machine/memory.h"
+#include "emulator/machine/waker.h"
+#include "json.h"
+#include "lsof.h"
+#include "process.h"
+
+using namespace lsof::test;
+
+namespace {
+
+struct Net {
+  risc5::Memory memory{1 << 20, 0xE7F00, 0x18000, 128};
+  risc5::Waker waker;
+  tcpnet::TcpNet net{memory, waker};
+};
+
+// A connected client socket, or -1.
+int connectTo(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};  // every read below is bounded
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// Reads until EOF (or the 5 s receive timeout); returns what came.
+std::string readAll(int fd) {
+  std::string text;
+  char b[4096];
+  ssize_t n;
+  while ((n = ::read(fd, b, sizeof b)) > 0) text.append(b, static_cast<size_t>(n));
+  return text;
+}
+
+// A socket file with nobody behind it, as a killed process leaves it.
+void makeStaleSocket(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+  BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  ::close(fd);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(monitor)
+
+BOOST_AUTO_TEST_CASE(document_socket_mode_and_removal) {
+  TempDir dir;
+  const std::string path = dir.path + "/m.tcpnet";
+  Net n;
+  {
+    tcpnet::Monitor m(n.net, path, "disk.dsk");
+    BOOST_TEST(m.path() == path);
+    struct stat st {};
+    BOOST_REQUIRE(::stat(path.c_str(), &st) == 0);
+    BOOST_TEST(S_ISSOCK(st.st_mode));
+    BOOST_TEST((st.st_mode & 0777) == 0600u);
+
+    int fd = connectTo(path);
+    BOOST_REQUIRE(fd >= 0);
+    std::string text = readAll(fd);  // sends nothing: the document comes anyway
+    ::close(fd);
+    BOOST_TEST(text.back() == '\n');
+    std::string error;
+    auto doc = lsof::json::parse(text, error);
+    BOOST_REQUIRE_MESSAGE(doc, error);
+    BOOST_TEST(doc->num("tcpnet_monitor") == 1);
+    BOOST_TEST(doc->num("pid") == ::getpid());
+    BOOST_TEST(doc->text("image") == (std::filesystem::current_path() / "disk.dsk").string());
+    BOOST_TEST(doc->text("bind") == "127.0.0.1");
+    BOOST_TEST(doc->text("started").size() == 20u);  // YYYY-MM-DDTHH:MM:SSZ
+    BOOST_TEST(doc->find("slots")->array.empty());
+  }
+  BOOST_TEST(::access(path.c_str(), F_OK) != 0);  // removed by the destructor
+}
+
+BOOST_AUTO_TEST_CASE(a_listening_slot_is_reported) {
+  TempDir dir;
+  Net n;
+  tcpnet::Monitor m(n.net, dir.path + "/m.tcpnet", "");
+  auto& dev = n.net.device();
+  dev.write(tcpnet::reg::PORT, 0);
+  dev.write(tcpnet::reg::LIMIT, 0);
+  dev.write(tcpnet::reg::CMD, static_cast<uint32_t>(tcpnet::Command::Listen));
+  BOOST_REQUIRE(dev.read(tcpnet::reg::CMD) == 0u);  // slot 0
+  uint32_t lport = 0;
+  BOOST_REQUIRE(waitFor([&] { return (lport = dev.read(tcpnet::reg::LPORT)) != 0; }, 5s));
+
+  int fd = connectTo(m.path());
+  BOOST_REQUIRE(fd >= 0);
+  const char request[] = "slots\n";  // a one-line request is read and ignored
+  BOOST_REQUIRE(::write(fd, request, sizeof request - 1) == static_cast<ssize_t>(sizeof request - 1));
+  auto r = lsof::parseDocument(readAll(fd), m.path());
+  ::close(fd);
+  BOOST_REQUIRE_MESSAGE(r.failure == lsof::Failure::None, r.message);
+  BOOST_REQUIRE(r.emulator.rows.size() == 1u);
+  const lsof::Row& row = r.emulator.rows[0];
+  BOOST_TEST(row.slot == 0);
+  BOOST_TEST(row.deviceState == "listening");
+  BOOST_TEST(row.listener);
+  BOOST_TEST(row.localAddress == "127.0.0.1");
+  BOOST_TEST(row.localPort == lport);
+  BOOST_TEST(row.remotePort == 0u);
+  BOOST_TEST(row.serviceRequest);  // the bound event is not read yet (STATUS clears it)
+  BOOST_TEST(row.inFile.empty());
+}
+
+BOOST_AUTO_TEST_CASE(stale_socket_replaced_live_one_kept) {
+  TempDir dir;
+  const std::string path = dir.path + "/m.tcpnet";
+  Net n;
+  makeStaleSocket(path);
+  auto first = std::make_unique<tcpnet::Monitor>(n.net, path, "");  // replaces the stale file
+  int fd = connectTo(path);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_TEST(!readAll(fd).empty());
+  ::close(fd);
+
+  Net other;
+  BOOST_CHECK_EXCEPTION(tcpnet::Monitor(other.net, path, ""), std::runtime_error, [](const std::runtime_error& e) {
+    return std::string(e.what()).find("another emulator answers") != std::string::npos;
+  });
+  fd = connectTo(path);  // the first one still serves
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_TEST(!readAll(fd).empty());
+  ::close(fd);
+
+  std::ofstream(dir.path + "/plain") << "x";
+  BOOST_CHECK_THROW(tcpnet::Monitor(other.net, dir.path + "/plain", ""), std::runtime_error);
+  BOOST_TEST(readFile(dir.path + "/plain") == "x");  // a non-socket is never removed
+  BOOST_CHECK_THROW(tcpnet::Monitor(other.net, dir.path + "/no/such/dir/m", ""), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(silent_clients_are_bounded) {
+  // kMaxClients clients that never close hold every session; one more is turned away at once;
+  // after kClientTimeout the silent ones are cut off and service resumes.
+  TempDir dir;
+  Net n;
+  tcpnet::Monitor m(n.net, dir.path + "/m.tcpnet", "");
+  auto start = Clock::now();
+  std::vector<int> silent;
+  for (size_t i = 0; i < tcpnet::Monitor::kMaxClients; ++i) {
+    int fd = connectTo(m.path());
+    BOOST_REQUIRE(fd >= 0);
+    silent.push_back(fd);
+  }
+  for (int fd : silent)  // the document, then the monitor's half-close; the client stays
+    BOOST_TEST(readAll(fd).find("\"tcpnet_monitor\":1") != std::string::npos);
+  int extra = connectTo(m.path());
+  BOOST_REQUIRE(extra >= 0);
+  BOOST_TEST(readAll(extra).empty());  // closed without a document: every session is taken
+  ::close(extra);
+  bool served = waitFor([&] {
+    int fd = connectTo(m.path());
+    bool ok = fd >= 0 && !readAll(fd).empty();
+    if (fd >= 0) ::close(fd);
+    return ok;
+  }, 5s);
+  auto waited = Clock::now() - start;
+  BOOST_TEST(served);
+  BOOST_TEST(waited >= tcpnet::Monitor::kClientTimeout - 200ms);  // held until the timeout
+  BOOST_TEST(waited < tcpnet::Monitor::kClientTimeout + 1s);
+  for (int fd : silent) ::close(fd);
+}
+
+BOOST_AUTO_TEST_CASE(document_rows_are_bounded) {
+  std::vector<tcpnet::SlotInfo> rows(100);
+  tcpnet::MonitorHeader h;
+  h.pid = 1;
+  std::string text = tcpnet::monitorDocument(h, rows, 96);
+  auto r = lsof::parseDocument(text, "/x");
+  BOOST_REQUIRE_MESSAGE(r.failure == lsof::Failure::None, r.message);
+  BOOST_TEST(r.emulator.rows.size() == 96u);
+  BOOST_TEST(r.emulator.omitted == 4u);
+  BOOST_TEST(text.size() < 96u * 512u);  // a few hundred bytes per row at most
+}
+
+BOOST_AUTO_TEST_SUITE_END()
