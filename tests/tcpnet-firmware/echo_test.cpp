@@ -21,7 +21,7 @@ constexpr int kSlots = 4;  // SLOTS in echo_server.s
 
 void requireTools() {
   BOOST_TEST_REQUIRE(haveTool("socat"), "socat is not installed (apt-get install socat)");
-  BOOST_TEST_REQUIRE(haveTool("nc"), "nc is not installed (apt-get install netcat-openbsd)");
+  BOOST_TEST_REQUIRE(haveTool("nc.openbsd"), "nc.openbsd is not installed (apt-get install netcat-openbsd)");
 }
 
 std::vector<std::string> socatClient(int port) {
@@ -45,10 +45,10 @@ BOOST_AUTO_TEST_CASE(socat_256k_random_payload_comes_back_byte_exact) {
 BOOST_AUTO_TEST_CASE(nc_half_close_gets_every_byte_then_eof) {
   requireTools();
   EchoServer server;
-  // nc -N shuts down its sending side at end of input; nc exits once the server's FIN arrives,
+  // (nc.openbsd by name: `nc` may be ncat, which has no -N.) nc -N shuts down its sending side at end of input; nc exits once the server's FIN arrives,
   // which the server sends only after echoing everything.
   std::string text = "first line\nsecond line\n" + std::string(3000, 'x') + "\nlast";
-  RunResult r = run({"nc", "-N", "127.0.0.1", std::to_string(server.port())}, text, 10s);
+  RunResult r = run({"nc.openbsd", "-N", "127.0.0.1", std::to_string(server.port())}, text, 10s);
   BOOST_TEST(r.status == 0);
   BOOST_TEST(r.output == text);
 }
