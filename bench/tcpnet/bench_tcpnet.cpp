@@ -175,9 +175,13 @@ struct Throughput {
 // compares the echo; the time runs from the first send to the last byte received.
 Throughput throughput(int port, size_t total) {
   constexpr size_t kChunk = 64 * 1024;
-  std::vector<char> pattern(kChunk);  // byte i of the stream is pattern[i % kChunk]
+  // Byte i of the stream is pattern[i % kPeriod]; a prime period, so that a lost or repeated
+  // buffer (64 KiB in the guest) cannot line up with the pattern.
+  constexpr size_t kPeriod = 65521;
+  std::vector<char> pattern(kPeriod + kChunk);
   uint32_t x = 12345;
-  for (char& c : pattern) c = static_cast<char>((x = x * 1103515245 + 12345) >> 24);
+  for (size_t i = 0; i < pattern.size(); ++i)
+    pattern[i] = i < kPeriod ? static_cast<char>((x = x * 1103515245 + 12345) >> 24) : pattern[i - kPeriod];
   int fd = connectTo(port);
   Throughput t;
   auto start = Clock::now();
@@ -185,7 +189,7 @@ Throughput throughput(int port, size_t total) {
     size_t sent = 0;
     while (sent < total) {
       size_t n = std::min(kChunk, total - sent);
-      if (!sendAll(fd, pattern.data(), n)) return;
+      if (!sendAll(fd, pattern.data() + sent % kPeriod, n)) return;
       sent += n;
     }
     ::shutdown(fd, SHUT_WR);
@@ -197,8 +201,8 @@ Throughput throughput(int port, size_t total) {
     ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
     if (n <= 0) break;
     for (ssize_t k = 0; k < n;) {
-      size_t at = (got + static_cast<size_t>(k)) % kChunk;
-      size_t run = std::min(static_cast<size_t>(n - k), kChunk - at);
+      size_t at = (got + static_cast<size_t>(k)) % kPeriod;
+      size_t run = std::min(static_cast<size_t>(n - k), kPeriod - at);
       if (std::memcmp(buf.data() + k, pattern.data() + at, run) != 0) exact = false;
       k += static_cast<ssize_t>(run);
     }
