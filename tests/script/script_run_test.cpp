@@ -27,11 +27,19 @@ std::string image() {
   if (!fs::exists(p)) throw std::runtime_error("OBERON_IMAGE=" + p + " does not exist");
   return p;
 }
-std::string build() { return env("OBERON_BUILD_DIR", "run the tests through ctest"); }
-std::string source() { return env("OBERON_SOURCE_DIR", "run the tests through ctest"); }
+std::string envOr(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+std::string build() { return envOr("OBERON_BUILD_DIR", SCRIPT_TEST_BUILD_DIR); }
+std::string source() { return envOr("OBERON_SOURCE_DIR", SCRIPT_TEST_SOURCE_DIR); }
 std::string emu() { return build() + "/emulator/oberon-emu"; }
 std::string disk() { return build() + "/tools/oberon-disk/oberon-disk"; }
-std::string prepare() { return source() + "/disk-images/prepare"; }
+std::string quote(const std::string& s);
+// The prepare command with this build's tools (it would also search $OBERON_BUILD_DIR and PATH).
+std::string prepare() {
+  return "OBERON_EMU=" + quote(emu()) + " OBERON_DISK=" + quote(disk()) + " " + source() + "/disk-images/prepare";
+}
 
 struct TempDir {
   fs::path path;
