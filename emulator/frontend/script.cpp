@@ -365,8 +365,11 @@ struct Parser {
       if (a.size() == 7 && (!integer(a[6], tolerance, "MAX_DIFFERENT_PIXELS") || tolerance < 0))
         return fail("MAX_DIFFERENT_PIXELS must be a non-negative integer");
       s.hi = tolerance;
+      // The reference must exist now, or be written by an earlier screenshot of this script.
+      bool earlier = false;
+      for (const auto& t : steps) earlier |= t.kind == ScriptStep::screenshot && t.text == s.text;
       if (std::FILE* f = std::fopen(s.text.c_str(), "rb")) std::fclose(f);
-      else return fail("cannot read reference image " + s.text);
+      else if (!earlier) return fail("cannot read reference image " + s.text);
       steps.push_back(s);
     } else {
       return fail("unknown command '" + c + "'");
