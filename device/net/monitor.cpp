@@ -1,5 +1,7 @@
 #include "monitor.h"
 
+#include <dirent.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -103,6 +105,44 @@ std::string isoNow() {
   throw std::runtime_error("monitor socket " + path + ": " + why);
 }
 
+// Connects to the socket at path without blocking; the errno of connect (0 = someone answers).
+int probe(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return ENAMETOOLONG;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  int r = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  int err = r == 0 ? 0 : errno;
+  ::close(fd);
+  return err;
+}
+
+// Removes the monitor sockets that killed emulators (SIGKILL runs no destructor) left in dir:
+// named oberon-emu-<pid>.tcpnet, ours, the pid gone, and connecting refused. Test harnesses
+// kill emulators often; without this /tmp fills with dead sockets.
+void sweepStale(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    const std::string prefix = "oberon-emu-", suffix = ".tcpnet";
+    if (name.size() <= prefix.size() + suffix.size() || name.compare(0, prefix.size(), prefix) != 0 ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::string path = dir + "/" + name;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    if (probe(path) == ECONNREFUSED) ::unlink(path.c_str());
+  }
+  ::closedir(d);
+}
+
 // Creates, binds (mode 0600) and listens on a Unix stream socket at path; returns the fd.
 // An existing socket is removed first only if connecting to it is refused (nobody listens).
 int bindMonitorSocket(const std::string& path, dev_t& dev, ino_t& ino) {
@@ -116,12 +156,8 @@ int bindMonitorSocket(const std::string& path, dev_t& dev, ino_t& ino) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) fail(path, "exists and is not a socket");
-    int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (probe < 0) fail(path, std::strerror(errno));
-    int r = ::connect(probe, sa, sizeof addr);
-    int err = errno;
-    ::close(probe);
-    if (r == 0 || err == EAGAIN || err == EINPROGRESS)
+    int err = probe(path);
+    if (err == 0 || err == EAGAIN || err == EINPROGRESS)
       fail(path, "another emulator answers on it (choose another --monitor path)");
     if (err == ECONNREFUSED) {  // stale: left by a process that was killed
       if (::unlink(path.c_str()) != 0 && errno != ENOENT)
@@ -283,7 +319,8 @@ struct Monitor::Server : std::enable_shared_from_this<Server> {
 };
 
 Monitor::Monitor(TcpNet& net, std::string path, std::string image)
-    : path_(path.empty() ? defaultMonitorPath(::getpid()) : std::move(path)) {
+    : path_(path.empty() ? defaultMonitorPath(::getpid()) : path) {
+  if (path.empty()) sweepStale(defaultMonitorDir());
   MonitorHeader header;
   header.pid = ::getpid();
   if (!image.empty()) {

@@ -48,8 +48,9 @@ class Monitor {
   static constexpr size_t kMaxRequest = 4096;
   static constexpr std::chrono::milliseconds kClientTimeout{2000};
 
-  // Serves on `path` ("" = defaultMonitorPath(getpid())). An existing socket at the path is
-  // replaced only if nobody answers on it (a stale one of a killed emulator). Throws
+  // Serves on `path` ("" = defaultMonitorPath(getpid()); then it first removes the stale sockets
+  // of killed emulators from defaultMonitorDir(): ours, pid gone, connect refused). An existing
+  // socket at the path is replaced only if nobody answers on it. Throws
   // std::runtime_error with a one-line message if the socket cannot be made or is in use.
   Monitor(TcpNet& net, std::string path, std::string image);
   ~Monitor();  // stops serving, then removes the socket file if it is still the one we made

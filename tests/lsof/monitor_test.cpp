@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
@@ -152,6 +153,36 @@ BOOST_AUTO_TEST_CASE(stale_socket_replaced_live_one_kept) {
   BOOST_CHECK_THROW(tcpnet::Monitor(other.net, dir.path + "/plain", ""), std::runtime_error);
   BOOST_TEST(readFile(dir.path + "/plain") == "x");  // a non-socket is never removed
   BOOST_CHECK_THROW(tcpnet::Monitor(other.net, dir.path + "/no/such/dir/m", ""), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(default_place_sweeps_sockets_of_dead_emulators) {
+  TempDir dir;
+  auto deadPid = [] {  // a pid that just ended (reuse within the test is not plausible)
+    pid_t p = ::fork();
+    if (p == 0) ::_exit(0);
+    ::waitpid(p, nullptr, 0);
+    return p;
+  };
+  auto name = [&](long pid) { return dir.path + "/oberon-emu-" + std::to_string(pid) + ".tcpnet"; };
+  const std::string dead = name(deadPid()), deadFile = name(deadPid()), alive = name(::getppid());
+  makeStaleSocket(dead);
+  std::ofstream(deadFile) << "x";  // not a socket: never touched
+  makeStaleSocket(alive);          // its pid runs: maybe an emulator that is busy starting
+  const char* before = std::getenv("XDG_RUNTIME_DIR");
+  const std::string saved = before ? before : "";
+  ::setenv("XDG_RUNTIME_DIR", dir.path.c_str(), 1);
+  {
+    Net n;
+    tcpnet::Monitor m(n.net, "", "");
+    BOOST_TEST(m.path() == name(::getpid()));
+    BOOST_TEST(::access(dead.c_str(), F_OK) != 0);
+    BOOST_TEST(::access(deadFile.c_str(), F_OK) == 0);
+    BOOST_TEST(::access(alive.c_str(), F_OK) == 0);
+    BOOST_TEST(::access(m.path().c_str(), F_OK) == 0);
+  }
+  if (before) ::setenv("XDG_RUNTIME_DIR", saved.c_str(), 1);
+  else ::unsetenv("XDG_RUNTIME_DIR");
+  BOOST_TEST(::access(name(::getpid()).c_str(), F_OK) != 0);
 }
 
 BOOST_AUTO_TEST_CASE(silent_clients_are_bounded) {
