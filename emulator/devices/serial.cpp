@@ -1,6 +1,7 @@
 #include "serial.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,6 +27,9 @@ void Serial::setInput(int fd, bool own) {
   inFd_ = fd;
   ownIn_ = own;
   inEof_ = fd < 0;
+  // A regular file is always readable: waiting on it would end every idle sleep at once.
+  struct stat st {};
+  inPollable_ = fd >= 0 && ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
   if (fd >= 0) setNonBlocking(fd);
 }
 
@@ -50,7 +54,7 @@ void Serial::pollInput() {
   // n < 0: EAGAIN (nothing yet) or an error; try again at the next poll.
 }
 
-int Serial::waitFd() const { return (inFd_ >= 0 && !inEof_) ? inFd_ : -1; }
+int Serial::waitFd() const { return (inPollable_ && !inEof_) ? inFd_ : -1; }
 
 uint32_t Serial::readStatus() {
   if (pending_.empty()) pollInput();

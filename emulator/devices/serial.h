@@ -17,7 +17,8 @@ class Serial {
   // -1 = not connected. The descriptors are set non-blocking; owned (closed) only if `own`.
   void setInput(int fd, bool own);
   void setOutput(int fd, bool own);
-  // The input descriptor to wait on while idle, -1 if none or at end of input.
+  // The input descriptor to wait on while idle: -1 if none, at end of input, or a regular file
+  // (always readable, so there is nothing to wait for).
   int waitFd() const;
 
   // Bytes for the guest to receive (tests, scripts), queued before the input descriptor's.
@@ -39,7 +40,7 @@ class Serial {
   std::deque<uint8_t> pending_;
   std::string outBuffer_;
   int inFd_ = -1, outFd_ = -1;
-  bool ownIn_ = false, ownOut_ = false, inEof_ = false;
+  bool ownIn_ = false, ownOut_ = false, inEof_ = false, inPollable_ = false;
   uint32_t bitRateSelect_ = 0;
 };
 

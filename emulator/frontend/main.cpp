@@ -1,5 +1,6 @@
 // oberon-emu: the Project Oberon machine with a TCPNet device, in a window or headless.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -25,9 +26,13 @@ extern "C" void onSignal(int) { gStop.store(true); }
 
 int openSerial(const std::string& path, bool input) {
   if (path == "-") return input ? STDIN_FILENO : STDOUT_FILENO;
-  int fd = input ? ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-                 : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  return fd;
+  // A FIFO is opened read-write: then opening never waits for the other end, and reading an
+  // idle FIFO says "nothing yet" instead of end of file when its writer comes and goes.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode))
+    return ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  return input ? ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+               : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
 }  // namespace
