@@ -1,0 +1,79 @@
+// The remote shell (NetShell) and TCPNet's handling of bad input, as seen from the host.
+#include <boost/test/unit_test.hpp>
+
+#include "guest.h"
+
+using namespace guest;
+
+BOOST_AUTO_TEST_SUITE(remote_shell)
+
+BOOST_AUTO_TEST_CASE(command_output_and_result) {
+  World& w = world();
+  std::string r = shell(w.shellPort, "NetStat.List");
+  // NetStat lists the shell's own connected slot and ends with the count; "@0" = Oberon.Call res 0.
+  BOOST_TEST(r.find("connected 127.0.0.1:" + std::to_string(w.shellPort)) != std::string::npos, r);
+  BOOST_TEST(r.find(" slots in use\n@0\n") != std::string::npos, r);
+  // Oberon.Call's result codes: 1 module not found, 5 command not found.
+  BOOST_TEST(shell(w.shellPort, "NoSuchModule.Run") .find("module not found\n@1\n") != std::string::npos);
+  BOOST_TEST(shell(w.shellPort, "NetStat.NoSuchCommand").find("command not found\n@5\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(compile_error_text) {
+  // Bad.Mod ("BEGIN x := 1 +; END Bad.") was added to the image: ORP reports the position and
+  // its message, then "compilation FAILED".
+  std::string r = shell(world().shellPort, "ORP.Compile Bad.Mod ~");
+  BOOST_TEST(r.find("compiling Bad") != std::string::npos, r);
+  BOOST_TEST(r.find("  pos ") != std::string::npos, r);
+  BOOST_TEST(r.find("compilation FAILED") != std::string::npos, r);
+  BOOST_TEST(r.find("\n@0\n") != std::string::npos, r);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_and_silence) {
+  World& w = world();
+  // Not Module.Command: an error reply, nothing is called.
+  BOOST_TEST(shell(w.shellPort, std::string("\x01\x02 junk \xff", 9)).find("@-1 not a command") != std::string::npos);
+  BOOST_TEST(shell(w.shellPort, "A.B.C.D").find("@-1") != std::string::npos);
+  // Names longer than Oberon.Call's 32-character buffers are refused before the call.
+  BOOST_TEST(shell(w.shellPort, std::string(40, 'M') + ".Cmd").find("@-1") != std::string::npos);
+  // A line over 256 bytes without LF: "line too long", then the guest closes.
+  BOOST_TEST(shell(w.shellPort, std::string(300, 'x')).find("@-1 line too long") != std::string::npos);
+  // A silent client does not hold up others, and is closed after the shell's timeout (3 s).
+  auto t0 = Clock::now();
+  Socket silent = Socket::connect(w.shellPort, t0 + milliseconds(5000));
+  BOOST_REQUIRE(silent.valid());
+  BOOST_TEST(shell(w.shellPort, "NetStat.List").find("@0") != std::string::npos);
+  std::string last = silent.recv(1 << 16, t0 + milliseconds(8000));
+  BOOST_TEST(last.find("@-1 timeout") != std::string::npos, last);
+  BOOST_TEST(silent.eof(Clock::now() + milliseconds(3000)));
+  BOOST_TEST((Clock::now() - t0 >= milliseconds(2900)));
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_gives_result_codes) {
+  // Expected codes from docs/oberon-net.md: badParam -11, badName -5, badPort -6, inUse -12.
+  std::string r = shell(world().shellPort, "TCPNetTest.BadInput");
+  for (const char* want : {"nilin=-11 ", "nilout=-11 ", "nilconn=-11 ", "nilhandler=-11 ", "name64=-5 ",
+                           "empty=-5 ", "port0=-6 ", "port65536=-6 ", "portneg=-6 ", "listen70000=-6 ",
+                           "space=-5 ", "nilfiles=2 ", "listen=0 ", "samefile=-12 ", "reopen=-12 ", "open=0 "})
+    BOOST_TEST(r.find(want) != std::string::npos, want << " in " << r);
+  BOOST_TEST(r.find("TRAP") == std::string::npos, r);
+  BOOST_TEST(r.find("\n@0\n") != std::string::npos, r);
+}
+
+BOOST_AUTO_TEST_CASE(listen_on_port_zero) {
+  World& w = world();
+  BOOST_TEST(shell(w.shellPort, "TCPNetTest.Port0").find("TCPNetTest port0 listen 0") != std::string::npos);
+  std::string log = waitLog(w.shellPort, "TCPNetTest port0 bound ", milliseconds(10000));
+  auto at = log.find("TCPNetTest port0 bound ");
+  BOOST_REQUIRE(at != std::string::npos);
+  int port = std::stoi(log.substr(at + 23));
+  BOOST_TEST(port > 0);
+  BOOST_TEST(port < 65536);
+  auto deadline = Clock::now() + milliseconds(10000);
+  Socket s = Socket::connect(port, deadline);
+  BOOST_REQUIRE(s.valid());
+  BOOST_TEST(s.sendAll("port zero works", deadline));
+  s.shutdownSend();
+  BOOST_TEST(s.recv(100, deadline) == "port zero works");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
