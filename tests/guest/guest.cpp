@@ -201,6 +201,17 @@ std::string Socket::recv(size_t n, Clock::time_point deadline) {
   return out;
 }
 
+std::string Socket::recvSome(Clock::time_point deadline) {
+  char buf[65536];
+  for (;;) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, remainingMs(deadline)) != 1) return "";
+    ssize_t k = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+    if (k > 0) return std::string(buf, static_cast<size_t>(k));
+    if (k == 0 || (errno != EAGAIN && errno != EINTR)) return "";
+  }
+}
+
 bool Socket::eof(Clock::time_point deadline) {
   char buf[4096];
   for (;;) {

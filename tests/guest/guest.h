@@ -59,6 +59,7 @@ class Socket {
   Socket accept(Clock::time_point deadline);
   bool sendAll(const std::string& bytes, Clock::time_point deadline);
   std::string recv(size_t n, Clock::time_point deadline);  // until n bytes, EOF or deadline
+  std::string recvSome(Clock::time_point deadline);        // what is there (>= 1 byte), "" at EOF
   bool eof(Clock::time_point deadline);                    // drains; true at EOF before deadline
   void shutdownSend();
   void reset();  // SO_LINGER 0 + close: the peer gets RST
