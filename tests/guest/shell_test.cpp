@@ -76,4 +76,27 @@ BOOST_AUTO_TEST_CASE(listen_on_port_zero) {
   BOOST_TEST(s.recv(100, deadline) == "port zero works");
 }
 
+BOOST_AUTO_TEST_CASE(trapping_command_and_handler) {
+  World& w = world();
+  // A command that traps: the reply holds System.Trap's text and ends with "@trap"; the shell
+  // keeps working (its command task is installed again).
+  std::string r = shell(w.shellPort, "TCPNetTest.TrapNow");
+  BOOST_TEST(r.find("TRAP") != std::string::npos, r);
+  BOOST_TEST(r.find("@trap\n") != std::string::npos, r);
+  BOOST_TEST(shell(w.shellPort, "NetStat.List").find("\n@0\n") != std::string::npos);
+  // A handler that traps: TCPNet resets that connection, logs it, and goes on serving others.
+  int port = freePort();
+  BOOST_TEST(shell(w.shellPort, "TCPNetTest.TrapListen " + std::to_string(port)).find("trap listen 0") !=
+             std::string::npos);
+  auto deadline = Clock::now() + milliseconds(10000);
+  Socket s = Socket::connect(port, deadline);
+  BOOST_REQUIRE(s.valid());
+  BOOST_REQUIRE(s.sendAll("boom", deadline));
+  BOOST_TEST(s.eof(deadline));  // reset by TCPNet after the trap
+  BOOST_TEST(waitLog(w.shellPort, "TCPNet: handler trapped, connection ", milliseconds(10000)) != "");
+  Socket e = Socket::connect(w.echoPort, deadline);
+  BOOST_REQUIRE(e.sendAll("still alive", deadline));
+  BOOST_TEST(e.recv(11, deadline) == "still alive");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
