@@ -1,10 +1,10 @@
 // RISC5 interpreter. The hardware reference is Wirth's RISC5.v of 31.8.2018; comments name its
 // signals where the emulation follows them literally.
 //
-// Each RAM word is decoded once into a Decoded entry {kind, a, b, c, imm} and then executed by
-// one switch. Branch targets of PC-relative branches and the 32-bit value of immediates are
-// precomputed. Stores clear the entry of the word they change (Oberon loads code at run time).
-// The ROM is decoded once at reset into an array of its own. Both end in a sentinel entry.
+// Each RAM word is decoded once into a Decoded entry {handler, a, b, imm}; execution jumps from
+// handler to handler (threaded dispatch, see run()). Branch targets of PC-relative branches and
+// the 32-bit value of immediates are precomputed. Stores clear the entry of the word they change
+// (Oberon loads code at run time). The ROM has a decode cache of its own; both end in a sentinel.
 //
 // Deviations from the FPGA, all invisible to Oberon:
 // - The PC and addresses are 32 bits wide (the board decodes 24); the ROM sits at 0FFFFF800H.
@@ -147,7 +147,7 @@ inline uint32_t rotateRight(uint32_t x, uint32_t n) {
 Cpu::Cpu(Memory& memory, Bus& bus) : memory_(memory), bus_(bus) {}
 
 void Cpu::reset() {
-  decodeRom();
+  forgetRom();
   PC = kRomStart / 4;
   N = Z = C = V = false;
   intEnb = intPnd = intMd = false;
@@ -160,19 +160,18 @@ Decoded Cpu::decode(uint32_t ir, uint32_t pc) const {
   const bool p = ir >> 31, q = (ir >> 30) & 1, u = (ir >> 29) & 1, v = (ir >> 28) & 1;
   d.a = static_cast<uint8_t>(a);
   d.b = static_cast<uint8_t>(b);
-  d.c = static_cast<uint8_t>(c);
   if (!p) {
     // C1 = q ? {16{v}, imm} : C0
     const uint32_t imm = (ir & 0xFFFF) | (v ? 0xFFFF0000u : 0);
-    d.imm = imm;
-    auto pick = [&](Kind reg, Kind immediate) { d.kind = q ? immediate : reg; };
+    d.imm = q ? imm : c;  // register forms keep register c in imm
+    auto pick = [&](Kind reg, Kind immediate) { d.op = q ? immediate : reg; };
     switch (op) {
       case kOpMov:
         if (q) {
-          d.kind = kMovI;
+          d.op = kMovI;
           d.imm = u ? (ir & 0xFFFF) << 16 : imm;
         } else {
-          d.kind = !u ? kMovR : (v ? kMovFlags : kMovH);
+          d.op = !u ? kMovR : (v ? kMovFlags : kMovH);
         }
         break;
       case kOpLsl: pick(kLslR, kLslI); break;
@@ -186,16 +185,17 @@ Decoded Cpu::decode(uint32_t ir, uint32_t pc) const {
       case kOpSub: u ? pick(kSubcR, kSubcI) : pick(kSubR, kSubI); break;
       case kOpMul: u ? pick(kMuluR, kMuluI) : pick(kMulR, kMulI); break;
       case kOpDiv: u ? pick(kDivuR, kDivuI) : pick(kDivR, kDivI); break;
-      case kOpFad: d.kind = kFad; d.imm = (u ? 1u : 0u) | (v ? 2u : 0u); break;
-      case kOpFsb: d.kind = kFsb; d.imm = (u ? 1u : 0u) | (v ? 2u : 0u); break;
-      case kOpFml: d.kind = kFml; break;
-      case kOpFdv: d.kind = kFdv; break;
+      // The FPU takes register c even with q set (RISC5.v feeds it C0); u and v at bits 8, 9.
+      case kOpFad: d.op = kFad; d.imm = c | (u ? 0x100u : 0u) | (v ? 0x200u : 0u); break;
+      case kOpFsb: d.op = kFsb; d.imm = c | (u ? 0x100u : 0u) | (v ? 0x200u : 0u); break;
+      case kOpFml: d.op = kFml; d.imm = c; break;
+      case kOpFdv: d.op = kFdv; d.imm = c; break;
     }
   } else if (!q) {
     // Memory: adr = B + sign-extended 20-bit offset.
     uint32_t off = ir & 0xFFFFF;
     d.imm = (off & 0x80000) ? (off | 0xFFF00000u) : off;
-    d.kind = u ? (v ? kStb : kStw) : (v ? kLdb : kLdw);
+    d.op = u ? (v ? kStb : kStw) : (v ? kLdb : kLdw);
   } else {
     // Branch: u = PC-relative 24-bit word offset from PC+1, else register c; v = link.
     const uint32_t cond = a;
@@ -204,31 +204,30 @@ Decoded Cpu::decode(uint32_t ir, uint32_t pc) const {
       if (off & 0x800000) off |= 0xFF000000u;
       d.imm = pc + 1 + off;
     } else {
-      d.imm = (ir >> 4) & 15;  // Oberon's trap number (0 is NEW, not an error)
+      d.imm = c;
+      d.b = static_cast<uint8_t>((ir >> 4) & 15);  // Oberon's trap number (0 is NEW, not an error)
     }
     if (!u && !v && (ir & 0x30)) {
-      d.kind = kSpecial;
+      d.op = kSpecial;
       d.imm = ir;
     } else if (cond == 15) {
-      d.kind = kNop;  // "never": no jump, and no link either (regwr needs cond)
+      d.op = kNop;  // "never": no jump, and no link either (regwr needs cond)
     } else if (cond == 7) {
-      d.kind = v ? (u ? kCall : kCallR) : (u ? kJmp : kJmpR);
+      d.op = v ? (u ? kCall : kCallR) : (u ? kJmp : kJmpR);
     } else {
-      d.kind = v ? (u ? kBlcc : kBlccR) : (u ? kBcc : kBccR);
-      if (d.kind == kBcc) {
+      d.op = v ? (u ? kBlcc : kBlccR) : (u ? kBcc : kBccR);
+      if (d.op == kBcc) {
         static constexpr Kind kByCondition[16] = {kBmi, kBeq, kBcs, kBvs, kBls, kBlt, kBle, kJmp,
                                                   kBpl, kBne, kBcc_, kBvc, kBhi, kBge, kBgt, kNop};
-        d.kind = kByCondition[cond];
+        d.op = kByCondition[cond];
       }
     }
   }
   return d;
 }
 
-void Cpu::decodeRom() {
-  const uint32_t first = kRomStart / 4;
-  for (uint32_t i = 0; i < kRomWords; ++i) romCode_[i] = decode(memory_.rom()[i], first + i);
-  romCode_[kRomWords].kind = kEnd;
+void Cpu::forgetRom() {
+  for (auto& e : romCode_) e = Decoded{};  // decoded on first execution, like RAM
 }
 
 uint32_t Cpu::loadSlow(uint32_t address, bool byte) {
@@ -281,29 +280,39 @@ uint64_t Cpu::run(uint64_t budget) {
   };
   auto cond = [&](uint32_t cc) { return condition(cc, nv >> 31, zv == 0, c, v); };
   auto stored = [&](uint32_t address) {
-    cache[address >> 2].kind = kUndecoded;
+    cache[address >> 2].op = 0;
     memory_.noteDisplayStore(address);
   };
   auto inRam = [&](uint32_t address) { return (address >> 2) < ramWords; };
 
-  static constexpr void* kHandlers[] = {
-      &&undecoded, &&movI, &&movR, &&movH, &&movFlags,
-      &&lslR, &&lslI, &&asrR, &&asrI, &&rorR, &&rorI,
-      &&andR, &&andI, &&annR, &&annI, &&iorR, &&iorI, &&xorR, &&xorI,
-      &&addR, &&addI, &&addcR, &&addcI, &&subR, &&subI, &&subcR, &&subcI,
-      &&mulR, &&mulI, &&muluR, &&muluI, &&divR, &&divI, &&divuR, &&divuI,
-      &&fad, &&fsb, &&fml, &&fdv,
-      &&ldw, &&ldb, &&stw, &&stb,
+  // Handlers as offsets from `undecoded`, which is offset 0: so an entry that Memory clears to 0
+  // dispatches to the decoder, and the dispatch needs no table lookup.
+  const intptr_t origin = reinterpret_cast<intptr_t>(&&undecoded);
+  static void* const kLabels[] = {
+      &&undecoded, &&movI, &&movR, &&movH, &&movFlags, &&lslR, &&lslI, &&asrR, &&asrI, &&rorR,
+      &&rorI, &&andR, &&andI, &&annR, &&annI, &&iorR, &&iorI, &&xorR, &&xorI, &&addR, &&addI,
+      &&addcR, &&addcI, &&subR, &&subI, &&subcR, &&subcI, &&mulR, &&mulI, &&muluR, &&muluI,
+      &&divR, &&divI, &&divuR, &&divuI, &&fad, &&fsb, &&fml, &&fdv, &&ldw, &&ldb, &&stw, &&stb,
       &&nop, &&jmp, &&jmpR, &&call, &&callR, &&bmi, &&beq, &&bcs, &&bvs, &&bls, &&blt, &&ble,
-      &&bpl, &&bne, &&bcc_, &&bvc, &&bhi, &&bge, &&bgt, &&bcc, &&bccR, &&blcc, &&blccR,
-      &&special, &&end};
-  static_assert(sizeof kHandlers / sizeof kHandlers[0] == kEnd + 1);
+      &&bpl, &&bne, &&bcc_, &&bvc, &&bhi, &&bge, &&bgt, &&bcc, &&bccR, &&blcc, &&blccR, &&special,
+      &&end,
+  };
+  static_assert(sizeof kLabels / sizeof kLabels[0] == kEnd + 1);
+  static const auto kHandlerOffsets = [&] {
+    std::array<int16_t, kEnd + 1> offsets{};
+    for (int k = 0; k <= kEnd; ++k) offsets[k] = static_cast<int16_t>(intptr_t(kLabels[k]) - origin);
+    return offsets;
+  }();
+
+  const char* const base = static_cast<const char*>(&&undecoded);
 
   // Instructions left in this slice (exact: tests and the debugger single-step).
   int64_t left = static_cast<int64_t>(budget > (1ull << 62) ? (1ull << 62) : budget);
   int64_t start = left;  // start - left = instructions executed
   Decoded* d;  // the entry of pc, in the RAM decode cache or the ROM's
-  cache[ramWords].kind = kEnd;  // Memory keeps one entry more than RAM for this sentinel
+  // Sentinels after the last RAM word (Memory keeps one entry more) and the last ROM word.
+  cache[ramWords].op = static_cast<int16_t>(kHandlerOffsets[kEnd]);
+  romCode_[kRomWords].op = static_cast<int16_t>(kHandlerOffsets[kEnd]);
 
   // Two ways to the next instruction, written out at the end of every handler rather than
   // shared, so that each guest instruction ends in its own host indirect jump (GCC does not
@@ -315,14 +324,14 @@ uint64_t Cpu::run(uint64_t budget) {
     if (--left < 0) [[unlikely]] goto exhausted;                           \
     if (pc >= ramWords) [[unlikely]] goto fetchOutsideRam;                 \
     d = &cache[pc];                                                        \
-    goto *kHandlers[d->kind];                                              \
+    goto *(base + d->op);                                              \
   } while (0)
 #define DISPATCH_SEQUENTIAL()                                              \
   do {                                                                     \
     ++pc;                                                                  \
     ++d;                                                                   \
     if (--left < 0) [[unlikely]] goto exhausted;                           \
-    goto *kHandlers[d->kind];                                              \
+    goto *(base + d->op);                                              \
   } while (0)
 
   DISPATCH_BRANCH();
@@ -330,65 +339,68 @@ uint64_t Cpu::run(uint64_t budget) {
 end:  // ran off the end of RAM or ROM in sequence
   if (pc < ramWords) {
     d = &cache[pc];
-    goto *kHandlers[d->kind];
+    goto *(base + d->op);
   }
 fetchOutsideRam:
   if (pc - kRomStart / 4 < kRomWords) {
     d = &romCode_[pc - kRomStart / 4];
-    goto *kHandlers[d->kind];
+    goto *(base + d->op);
   }
   ++left;
   fault = CpuFault::pcOutsideMemory;
   faultAddress = pc * 4;
   goto out;
 
-undecoded:  // only RAM entries are ever undecoded
-  *d = decode(ram[pc], pc);
-  goto *kHandlers[d->kind];
+undecoded: {
+  Decoded e = decode(pc < ramWords ? ram[pc] : memory_.rom()[pc - kRomStart / 4], pc);
+  e.op = static_cast<int16_t>(kHandlerOffsets[e.op]);
+  *d = e;
+  goto *(base + d->op);
+}
 
 movI: set(d->a, d->imm); DISPATCH_SEQUENTIAL();
-movR: set(d->a, r[d->c]); DISPATCH_SEQUENTIAL();
+movR: set(d->a, r[d->imm]); DISPATCH_SEQUENTIAL();
 movH: set(d->a, h); DISPATCH_SEQUENTIAL();
 movFlags:
   set(d->a, (uint32_t{static_cast<int32_t>(nv) < 0} << 31) | (uint32_t{zv == 0} << 30) |
                (uint32_t{c} << 29) | (uint32_t{v} << 28) | kVersion);
   DISPATCH_SEQUENTIAL();
-lslR: set(d->a, r[d->b] << (r[d->c] & 31)); DISPATCH_SEQUENTIAL();
+lslR: set(d->a, r[d->b] << (r[d->imm] & 31)); DISPATCH_SEQUENTIAL();
 lslI: set(d->a, r[d->b] << (d->imm & 31)); DISPATCH_SEQUENTIAL();
-asrR: set(d->a, shiftRightArith(r[d->b], r[d->c])); DISPATCH_SEQUENTIAL();
+asrR: set(d->a, shiftRightArith(r[d->b], r[d->imm])); DISPATCH_SEQUENTIAL();
 asrI: set(d->a, shiftRightArith(r[d->b], d->imm)); DISPATCH_SEQUENTIAL();
-rorR: set(d->a, rotateRight(r[d->b], r[d->c])); DISPATCH_SEQUENTIAL();
+rorR: set(d->a, rotateRight(r[d->b], r[d->imm])); DISPATCH_SEQUENTIAL();
 rorI: set(d->a, rotateRight(r[d->b], d->imm)); DISPATCH_SEQUENTIAL();
-andR: set(d->a, r[d->b] & r[d->c]); DISPATCH_SEQUENTIAL();
+andR: set(d->a, r[d->b] & r[d->imm]); DISPATCH_SEQUENTIAL();
 andI: set(d->a, r[d->b] & d->imm); DISPATCH_SEQUENTIAL();
-annR: set(d->a, r[d->b] & ~r[d->c]); DISPATCH_SEQUENTIAL();
+annR: set(d->a, r[d->b] & ~r[d->imm]); DISPATCH_SEQUENTIAL();
 annI: set(d->a, r[d->b] & ~d->imm); DISPATCH_SEQUENTIAL();
-iorR: set(d->a, r[d->b] | r[d->c]); DISPATCH_SEQUENTIAL();
+iorR: set(d->a, r[d->b] | r[d->imm]); DISPATCH_SEQUENTIAL();
 iorI: set(d->a, r[d->b] | d->imm); DISPATCH_SEQUENTIAL();
-xorR: set(d->a, r[d->b] ^ r[d->c]); DISPATCH_SEQUENTIAL();
+xorR: set(d->a, r[d->b] ^ r[d->imm]); DISPATCH_SEQUENTIAL();
 xorI: set(d->a, r[d->b] ^ d->imm); DISPATCH_SEQUENTIAL();
-addR: { uint32_t x = r[d->b], y = r[d->c], s = x + y; addFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
+addR: { uint32_t x = r[d->b], y = r[d->imm], s = x + y; addFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
 addI: { uint32_t x = r[d->b], y = d->imm, s = x + y; addFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
-addcR: { uint32_t x = r[d->b], y = r[d->c], s = x + y + c; addFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
+addcR: { uint32_t x = r[d->b], y = r[d->imm], s = x + y + c; addFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
 addcI: { uint32_t x = r[d->b], y = d->imm, s = x + y + c; addFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
-subR: { uint32_t x = r[d->b], y = r[d->c], s = x - y; subFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
+subR: { uint32_t x = r[d->b], y = r[d->imm], s = x - y; subFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
 subI: { uint32_t x = r[d->b], y = d->imm, s = x - y; subFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
-subcR: { uint32_t x = r[d->b], y = r[d->c], s = x - y - c; subFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
+subcR: { uint32_t x = r[d->b], y = r[d->imm], s = x - y - c; subFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
 subcI: { uint32_t x = r[d->b], y = d->imm, s = x - y - c; subFlags(x, y, s, c, v); set(d->a, s); DISPATCH_SEQUENTIAL(); }
-mulR: { int64_t p = int64_t{static_cast<int32_t>(r[d->b])} * static_cast<int32_t>(r[d->c]);
+mulR: { int64_t p = int64_t{static_cast<int32_t>(r[d->b])} * static_cast<int32_t>(r[d->imm]);
         h = static_cast<uint32_t>(static_cast<uint64_t>(p) >> 32); set(d->a, static_cast<uint32_t>(p)); DISPATCH_SEQUENTIAL(); }
 mulI: { int64_t p = int64_t{static_cast<int32_t>(r[d->b])} * static_cast<int32_t>(d->imm);
         h = static_cast<uint32_t>(static_cast<uint64_t>(p) >> 32); set(d->a, static_cast<uint32_t>(p)); DISPATCH_SEQUENTIAL(); }
-muluR: { uint64_t p = multiplyUnsigned(r[d->b], r[d->c]); h = static_cast<uint32_t>(p >> 32); set(d->a, static_cast<uint32_t>(p)); DISPATCH_SEQUENTIAL(); }
+muluR: { uint64_t p = multiplyUnsigned(r[d->b], r[d->imm]); h = static_cast<uint32_t>(p >> 32); set(d->a, static_cast<uint32_t>(p)); DISPATCH_SEQUENTIAL(); }
 muluI: { uint64_t p = multiplyUnsigned(r[d->b], d->imm); h = static_cast<uint32_t>(p >> 32); set(d->a, static_cast<uint32_t>(p)); DISPATCH_SEQUENTIAL(); }
-divR: { uint32_t q, rem; divide(r[d->b], r[d->c], true, q, rem); h = rem; set(d->a, q); DISPATCH_SEQUENTIAL(); }
+divR: { uint32_t q, rem; divide(r[d->b], r[d->imm], true, q, rem); h = rem; set(d->a, q); DISPATCH_SEQUENTIAL(); }
 divI: { uint32_t q, rem; divide(r[d->b], d->imm, true, q, rem); h = rem; set(d->a, q); DISPATCH_SEQUENTIAL(); }
-divuR: { uint32_t q, rem; divide(r[d->b], r[d->c], false, q, rem); h = rem; set(d->a, q); DISPATCH_SEQUENTIAL(); }
+divuR: { uint32_t q, rem; divide(r[d->b], r[d->imm], false, q, rem); h = rem; set(d->a, q); DISPATCH_SEQUENTIAL(); }
 divuI: { uint32_t q, rem; divide(r[d->b], d->imm, false, q, rem); h = rem; set(d->a, q); DISPATCH_SEQUENTIAL(); }
-fad: set(d->a, fp::add(r[d->b], r[d->c], d->imm & 1, d->imm & 2)); DISPATCH_SEQUENTIAL();
-fsb: set(d->a, fp::add(r[d->b], r[d->c] ^ 0x80000000u, d->imm & 1, d->imm & 2)); DISPATCH_SEQUENTIAL();
-fml: set(d->a, fp::mul(r[d->b], r[d->c])); DISPATCH_SEQUENTIAL();
-fdv: set(d->a, fp::div(r[d->b], r[d->c])); DISPATCH_SEQUENTIAL();
+fad: set(d->a, fp::add(r[d->b], r[d->imm & 15], d->imm & 0x100, d->imm & 0x200)); DISPATCH_SEQUENTIAL();
+fsb: set(d->a, fp::add(r[d->b], r[d->imm & 15] ^ 0x80000000u, d->imm & 0x100, d->imm & 0x200)); DISPATCH_SEQUENTIAL();
+fml: set(d->a, fp::mul(r[d->b], r[d->imm])); DISPATCH_SEQUENTIAL();
+fdv: set(d->a, fp::div(r[d->b], r[d->imm])); DISPATCH_SEQUENTIAL();
 
 ldw: {
   uint32_t address = r[d->b] + d->imm;
@@ -435,11 +447,11 @@ stb: {
 
 nop: DISPATCH_SEQUENTIAL();
 jmp: pc = d->imm; DISPATCH_BRANCH();
-jmpR: pc = r[d->c] >> 2; DISPATCH_BRANCH();
+jmpR: pc = r[d->imm] >> 2; DISPATCH_BRANCH();
 call: set(15, (pc + 1) * 4); pc = d->imm; DISPATCH_BRANCH();
 callR: {
-  uint32_t target = r[d->c] >> 2;
-  if (target == 8 && d->imm != 0) ++trapEntries;  // Oberon's trap: BLR through MT = 20H
+  uint32_t target = r[d->imm] >> 2;
+  if (target == 8 && d->b != 0) ++trapEntries;  // Oberon's trap: BLR through MT = 20H
   set(15, (pc + 1) * 4);
   pc = target;
   DISPATCH_BRANCH();
@@ -459,14 +471,14 @@ bge: pc = ((nv >> 31) != v) ? pc + 1 : d->imm; DISPATCH_BRANCH();
 ble: pc = (((nv >> 31) != v) | (zv == 0)) ? d->imm : pc + 1; DISPATCH_BRANCH();
 bgt: pc = (((nv >> 31) != v) | (zv == 0)) ? pc + 1 : d->imm; DISPATCH_BRANCH();
 bcc: pc = cond(d->a) ? d->imm : pc + 1; DISPATCH_BRANCH();
-bccR: pc = cond(d->a) ? r[d->c] >> 2 : pc + 1; DISPATCH_BRANCH();
+bccR: pc = cond(d->a) ? r[d->imm] >> 2 : pc + 1; DISPATCH_BRANCH();
 blcc:
   if (cond(d->a)) { set(15, (pc + 1) * 4); pc = d->imm; } else { ++pc; }
   DISPATCH_BRANCH();
 blccR:
   if (cond(d->a)) {
-    uint32_t target = r[d->c] >> 2;
-    if (target == 8 && d->imm != 0) ++trapEntries;
+    uint32_t target = r[d->imm] >> 2;
+    if (target == 8 && d->b != 0) ++trapEntries;
     set(15, (pc + 1) * 4);
     pc = target;
   } else {
@@ -486,7 +498,7 @@ special: {
     v = savedV;
     intMd = false;
   } else {
-    pc = cond(d->a) ? r[d->c] >> 2 : pc + 1;  // the branch itself is taken per cond (pcmux0)
+    pc = cond(d->a) ? r[d->imm & 15] >> 2 : pc + 1;  // the branch itself is taken per cond (pcmux0)
   }
   if (intPnd && intEnb && !intMd) takeInterrupt(pc, nv, zv, c, v);  // a tick waiting: at once
   DISPATCH_BRANCH();

@@ -58,10 +58,10 @@ class Cpu {
   void takeInterrupt(uint32_t& pc, uint32_t nv, uint32_t zv, uint32_t c, uint32_t v);
   uint32_t loadSlow(uint32_t address, bool byte);
   void storeSlow(uint32_t address, uint32_t value, bool byte);
-  void decodeRom();
+  void forgetRom();
 
   Memory& memory_;
-  Decoded romCode_[kRomWords + 1];  // the ROM, decoded at reset, and a sentinel
+  Decoded romCode_[kRomWords + 1];  // the ROM's decode cache, and a sentinel
   Bus& bus_;
   bool stopRequested_ = false;
 };

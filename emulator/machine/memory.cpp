@@ -15,7 +15,7 @@ Memory::Memory(uint32_t ramBytes, uint32_t displayStart, uint32_t displayBytes, 
 
 void Memory::pokeWord(uint32_t wordIndex, uint32_t value) {
   ram_[wordIndex] = value;
-  decoded_[wordIndex].kind = 0;
+  decoded_[wordIndex].op = 0;
   noteDisplayStore(wordIndex * 4);
 }
 
@@ -33,7 +33,7 @@ bool Memory::writeBytes(uint32_t address, std::span<const uint8_t> in) {
   std::memcpy(reinterpret_cast<uint8_t*>(ram_.data()) + address, in.data(), in.size());
   // Invalidate the decode cache and note display damage for every word touched.
   for (uint32_t w = address / 4; w <= static_cast<uint32_t>((end - 1) / 4); ++w) {
-    decoded_[w].kind = 0;
+    decoded_[w].op = 0;
     noteDisplayStore(w * 4);
   }
   return true;

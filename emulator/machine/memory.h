@@ -19,11 +19,11 @@ inline constexpr uint32_t kExtensionBytes = 64;          // 16 word registers, -
 inline constexpr uint32_t kIoStart = 0xFFFFFFC0;         // -64: 16 standard I/O registers
 inline constexpr uint32_t kDisplayStart1MiB = 0x0E7F00;  // stock framebuffer and magic words
 
-// One predecoded instruction. kind == 0 means "not decoded yet" (see cpu.cpp).
+// One predecoded instruction (see cpu.cpp). op == 0 means "not decoded yet".
 struct Decoded {
-  uint8_t kind = 0;
-  uint8_t a = 0, b = 0, c = 0;
-  uint32_t imm = 0;
+  int16_t op = 0;       // the CPU's handler
+  uint8_t a = 0, b = 0;  // register fields
+  uint32_t imm = 0;     // immediate, branch target, or register c
 };
 
 // Lines [first, last) of the framebuffer changed since the last take (first >= last: nothing).
