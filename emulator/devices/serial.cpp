@@ -74,7 +74,8 @@ void Serial::writeData(uint32_t value) {
   if (onTransmit) onTransmit(b);
   if (outFd_ < 0) return;
   outBuffer_.push_back(static_cast<char>(b));
-  if (b == '\n' || outBuffer_.size() >= kOutputChunk) flushOutput();
+  // Line ends flush: LF for host text, CR for Oberon's.
+  if (b == '\n' || b == '\r' || outBuffer_.size() >= kOutputChunk) flushOutput();
 }
 
 void Serial::flushOutput() {
