@@ -47,6 +47,7 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
     ("fullscreen", po::bool_switch(&o.fullscreen), "window: start in fullscreen (F11 toggles)")
     ("middle-button-key", po::value(&o.middleModifier), "window: key that also acts as middle button "
                                                         "(besides left Alt), e.g. 'Left GUI'")
+    ("frame-stats", po::bool_switch(&o.frameStats), "window: print frame times when closing")
     ("quiet,q", po::bool_switch(&o.quiet), "no informational messages");
   po::positional_options_description pos;
   pos.add("image", 1);

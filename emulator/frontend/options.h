@@ -26,6 +26,7 @@ struct Options {
   bool fullscreen = false;
   std::string middleModifier;   // extra key emulating the middle button (besides left Alt)
   bool quiet = false;
+  bool frameStats = false;       // window: print frame times at exit (bench/window)
 };
 
 // Parses argv. On --help/--version prints and returns nullopt with exitCode 0; on a bad option

@@ -22,6 +22,7 @@ void Waker::notify() {
   uint64_t one = 1;
   // A full counter (EAGAIN) means a wake-up is already pending: nothing to do.
   [[maybe_unused]] ssize_t n = ::write(fd_, &one, sizeof one);
+  if (Hook hook = hook_.load(std::memory_order_acquire)) hook(hookArg_.load(std::memory_order_relaxed));
 }
 
 void Waker::drain() {

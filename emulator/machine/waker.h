@@ -17,6 +17,15 @@ class Waker {
   Waker& operator=(const Waker&) = delete;
 
   void notify();  // thread-safe, never blocks
+
+  // An extra wake-up for a front end that sleeps somewhere else (the SDL window sleeps in SDL's
+  // event wait): notify() also calls hook(arg). Set and clear it on the machine thread; the hook
+  // must be thread-safe and never block. nullptr removes it.
+  using Hook = void (*)(void* arg);
+  void setHook(Hook hook, void* arg) {
+    hookArg_.store(arg, std::memory_order_relaxed);
+    hook_.store(hook, std::memory_order_release);
+  }
   int fd() const { return fd_; }
   // Sleeps until notify() or `timeout`; also wakes when extraFd (>= 0) becomes readable.
   // Returns true if woken by an event rather than the timeout.
@@ -26,6 +35,8 @@ class Waker {
 
  private:
   int fd_ = -1;
+  std::atomic<Hook> hook_{nullptr};
+  std::atomic<void*> hookArg_{nullptr};
 };
 
 }  // namespace risc5

@@ -15,7 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "process.h"
+#include "tests/support/png_read.h"
+#include "tests/support/process.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -52,51 +53,10 @@ std::string readFile(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-// A 1-bit grey PNG as rows of booleans (true = white).
-struct Picture {
-  int width = 0, height = 0;
-  std::vector<std::vector<bool>> pixels;
-  bool at(int x, int y) const { return pixels[y][x]; }
-  double whiteShare(int x0, int y0, int x1, int y1) const {  // [x0,x1) x [y0,y1)
-    int white = 0;
-    for (int y = y0; y < y1; ++y)
-      for (int x = x0; x < x1; ++x) white += at(x, y);
-    return double(white) / ((x1 - x0) * (y1 - y0));
-  }
-};
-
-Picture loadPng(const fs::path& path) {
-  Picture pic;
-  FILE* f = std::fopen(path.c_str(), "rb");
-  BOOST_REQUIRE_MESSAGE(f, "screenshot missing: " + path.string());
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  png_infop info = png_create_info_struct(png);
-  if (setjmp(png_jmpbuf(png))) {
-    png_destroy_read_struct(&png, &info, nullptr);
-    std::fclose(f);
-    BOOST_FAIL("bad PNG " + path.string());
-  }
-  png_init_io(png, f);
-  png_read_info(png, info);
-  pic.width = png_get_image_width(png, info);
-  pic.height = png_get_image_height(png, info);
-  BOOST_REQUIRE(png_get_bit_depth(png, info) == 1);
-  std::vector<png_byte> row(png_get_rowbytes(png, info));
-  for (int y = 0; y < pic.height; ++y) {
-    png_read_row(png, row.data(), nullptr);
-    std::vector<bool> line(pic.width);
-    for (int x = 0; x < pic.width; ++x) line[x] = (row[x / 8] >> (7 - x % 8)) & 1;
-    pic.pixels.push_back(std::move(line));
-  }
-  png_destroy_read_struct(&png, &info, nullptr);
-  std::fclose(f);
-  return pic;
-}
-
 // The desktop of the stock image: System.Log at the top of the right track (x >= 640) and
 // System.Tool below it at y = 256; each viewer's title bar is inverted (white) and the left
 // track is empty (black).
-void checkDesktop(const Picture& pic, int width, int height) {
+void checkDesktop(const e2e::Picture& pic, int width, int height) {
   BOOST_TEST(pic.width == width);
   BOOST_TEST(pic.height == height);
   const int track = width * 5 / 8;  // Oberon's default user track: 5/8 of the width
@@ -129,7 +89,7 @@ BOOST_AUTO_TEST_CASE(boots_the_shared_image_until_idle) {
   BOOST_TEST(r.err.find("(80H)") != std::string::npos);
   BOOST_TEST(r.err.find("(82H)") != std::string::npos);
   BOOST_TEST(r.err.find("(84H)") != std::string::npos);
-  checkDesktop(loadPng(shot), 1024, 768);
+  checkDesktop(e2e::loadPng(shot), 1024, 768);
   BOOST_TEST((readFile(copy) == before), "--snapshot must leave the image byte-identical");
 }
 
@@ -140,7 +100,7 @@ BOOST_AUTO_TEST_CASE(boots_at_another_size_with_more_memory) {
                      "1280x1024", "--screenshot", shot.string(), image()},
                     60s);
   BOOST_REQUIRE_MESSAGE(r.status == 0, "exit status " << r.status << ": " << r.err);
-  checkDesktop(loadPng(shot), 1280, 1024);
+  checkDesktop(e2e::loadPng(shot), 1280, 1024);
 }
 
 BOOST_AUTO_TEST_CASE(boots_a_program_over_the_serial_line) {

@@ -1,4 +1,5 @@
-// Runs a program with arguments, feeding no input, collecting stdout and stderr, with a deadline.
+// Test support: runs a program with arguments, feeding no input, collecting stdout and stderr,
+// with a deadline. (tests/support has no CMakeLists.txt: it is included, not built.)
 #pragma once
 
 #include <fcntl.h>
@@ -23,7 +24,8 @@ struct Result {
   double seconds = 0;
 };
 
-inline Result run(const std::vector<std::string>& argv, std::chrono::milliseconds deadline) {
+inline Result run(const std::vector<std::string>& argv, std::chrono::milliseconds deadline,
+                  char** env = environ) {
   Result r;
   int outPipe[2], errPipe[2];
   if (::pipe2(outPipe, O_CLOEXEC) != 0 || ::pipe2(errPipe, O_CLOEXEC) != 0) return r;
@@ -37,7 +39,7 @@ inline Result run(const std::vector<std::string>& argv, std::chrono::millisecond
   args.push_back(nullptr);
   pid_t pid = -1;
   auto start = std::chrono::steady_clock::now();
-  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env);
   posix_spawn_file_actions_destroy(&actions);
   ::close(outPipe[1]);
   ::close(errPipe[1]);
