@@ -1,7 +1,8 @@
 // The SDL2 window: the framebuffer in a resizable, letterboxed window, PS/2 keyboard and a
 // three-button mouse, the host clipboard, F11 fullscreen, F12 reset.
 //
-// Pacing: the machine runs until Oberon idles or the 60 Hz frame is used up; changed lines go
+// Pacing: the machine runs until Oberon idles or the frame (the display's refresh period, 60 Hz
+// if it does not say) is used up; changed lines go
 // to a streaming texture and the frame is presented. While Oberon idles the thread sleeps in
 // SDL_WaitEventTimeout until the next frame, an input event, or a network event: the machine's
 // Waker hook pushes an SDL user event from the network thread. So an idle Oberon costs a
@@ -27,7 +28,7 @@ namespace risc5 {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kFrame = std::chrono::microseconds(16667);  // 60 Hz
+constexpr auto kDefaultFrame = std::chrono::microseconds(16667);  // 60 Hz, if the display won't say
 constexpr uint64_t kRunBudget = 500'000;                    // instructions between event checks
 constexpr uint64_t kTrapLoopPerSecond = 1000;
 constexpr uint32_t kBlack = 0xFF000000, kWhite = 0xFFFFFFFF;
@@ -69,6 +70,7 @@ class Window {
   SDL_Renderer* renderer_ = nullptr;
   SDL_Texture* texture_ = nullptr;
   std::vector<uint32_t> line_;
+  std::chrono::microseconds frame_ = kDefaultFrame;  // the display's refresh period
   SDL_Scancode middleKey_ = SDL_SCANCODE_UNKNOWN;
   bool middleByKey_ = false;
   bool trapWarned_ = false;
@@ -106,6 +108,9 @@ std::string Window::open() {
                                width_, height_);
   if (!texture_) return std::string("cannot create the screen texture: ") + SDL_GetError();
   line_.resize(static_cast<size_t>(width_));
+  SDL_DisplayMode mode{};
+  if (SDL_GetWindowDisplayMode(window_, &mode) == 0 && mode.refresh_rate >= 24)
+    frame_ = std::chrono::microseconds(1000000 / mode.refresh_rate);
   SDL_ShowCursor(SDL_DISABLE);  // Oberon draws its own
   if (!o_.middleModifier.empty()) {
     middleKey_ = SDL_GetScancodeFromName(o_.middleModifier.c_str());
@@ -219,7 +224,7 @@ int Window::run(const std::atomic<bool>& stop) {
     const auto frameStart = Clock::now();
     do {
       m_.run(kRunBudget);
-    } while (!m_.idle() && m_.cpu().fault == CpuFault::none && Clock::now() < nextFrame + kFrame);
+    } while (!m_.idle() && m_.cpu().fault == CpuFault::none && Clock::now() < nextFrame + frame_);
     if (m_.cpu().fault != CpuFault::none) {
       std::fprintf(stderr, "oberon-emu: guest jumped outside memory (PC = %08XH); stopped\n",
                    m_.cpu().faultAddress);
@@ -248,7 +253,7 @@ int Window::run(const std::atomic<bool>& stop) {
         frameSum_ += ms;
         frameMax_ = std::max(frameMax_, ms);
       }
-      nextFrame = std::max(nextFrame + kFrame, now);
+      nextFrame = std::max(nextFrame + frame_, now);
     }
     if (m_.idle()) {
       // Sleep until the next frame, an input event or a network wake-up.
