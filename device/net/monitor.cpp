@@ -14,12 +14,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
-#include <cstdio>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "tcpnet.h"
@@ -41,56 +42,8 @@ std::string defaultMonitorPath(long pid) {
 
 namespace {
 
-void appendString(std::string& out, const std::string& s) {
-  out += '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", c);
-      out += esc;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
-
-void appendField(std::string& out, const char* name, const std::string& value) {
-  out += '"';
-  out += name;
-  out += "\":";
-  appendString(out, value);
-  out += ',';
-}
-
-void appendField(std::string& out, const char* name, uint64_t value) {
-  out += '"';
-  out += name;
-  out += "\":";
-  out += std::to_string(value);
-  out += ',';
-}
-
-void appendField(std::string& out, const char* name, bool value) {
-  out += '"';
-  out += name;
-  out += "\":";
-  out += value ? "true," : "false,";
-}
-
-void appendSeconds(std::string& out, const char* name, double seconds) {
-  char text[32];
-  std::snprintf(text, sizeof text, "\"%s\":%.3f,", name, seconds < 0 ? 0.0 : seconds);
-  out += text;
-}
-
-void closeObject(std::string& out, char bracket) {
-  if (!out.empty() && out.back() == ',') out.pop_back();
-  out += bracket;
-}
+// Seconds to the millisecond, as the document has always given them (e.g. 2.704).
+double milliseconds(double seconds) { return seconds < 0 ? 0.0 : std::round(seconds * 1000) / 1000; }
 
 std::string isoNow() {
   std::time_t t = std::time(nullptr);
@@ -231,43 +184,40 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 std::string monitorDocument(const MonitorHeader& h, const std::vector<SlotInfo>& rows, size_t maxRows) {
-  std::string out = "{";
-  appendField(out, "tcpnet_monitor", uint64_t{1});
-  appendField(out, "pid", static_cast<uint64_t>(h.pid));
-  appendField(out, "image", h.image);
-  appendField(out, "started", h.started);
-  appendSeconds(out, "uptime", h.uptimeSeconds);
-  appendField(out, "bind", h.bindAddress);
-  out += "\"slots\":[";
+  // ordered_json: members in the documented order (docs/tcpnet-lsof.md), as readers see them.
+  using json = nlohmann::ordered_json;
   size_t shown = std::min(rows.size(), maxRows);
+  json slots = json::array();
   for (size_t i = 0; i < shown; ++i) {
     const SlotInfo& r = rows[i];
-    out += "{\"slot\":" + std::to_string(r.slot) + ',';
-    appendField(out, "state", std::string(stateName(r.state)));
-    appendField(out, "listener", r.listener);
-    appendField(out, "reason", std::string(reasonName(r.reason)));
-    appendField(out, "local_address", r.localAddress);
-    appendField(out, "local_port", uint64_t{r.localPort});
-    appendField(out, "remote_address", r.remoteAddress);
-    appendField(out, "remote_port", uint64_t{r.remotePort});
-    appendField(out, "bytes_received", r.bytesReceived);
-    appendField(out, "bytes_sent", r.bytesSent);
-    appendField(out, "rx_queued", uint64_t{r.rxQueued});
-    appendField(out, "tx_queued", uint64_t{r.txQueued});
-    appendField(out, "service_request", r.serviceRequest);
-    // The device has no register through which the guest names its in/out files (version 1).
-    appendField(out, "in_file", std::string());
-    appendField(out, "out_file", std::string());
-    appendSeconds(out, "age", r.ageSeconds);
-    closeObject(out, '}');
-    out += ',';
+    slots.push_back({{"slot", r.slot},
+                     {"state", stateName(r.state)},
+                     {"listener", r.listener},
+                     {"reason", reasonName(r.reason)},
+                     {"local_address", r.localAddress},
+                     {"local_port", r.localPort},
+                     {"remote_address", r.remoteAddress},
+                     {"remote_port", r.remotePort},
+                     {"bytes_received", r.bytesReceived},
+                     {"bytes_sent", r.bytesSent},
+                     {"rx_queued", r.rxQueued},
+                     {"tx_queued", r.txQueued},
+                     {"service_request", r.serviceRequest},
+                     // The device has no register through which the guest names its in/out files (version 1).
+                     {"in_file", ""},
+                     {"out_file", ""},
+                     {"age", milliseconds(r.ageSeconds)}});
   }
-  closeObject(out, ']');
-  out += ',';
-  appendField(out, "omitted", static_cast<uint64_t>(rows.size() - shown));
-  closeObject(out, '}');
-  out += '\n';
-  return out;
+  json doc = {{"tcpnet_monitor", 1},
+              {"pid", h.pid},
+              {"image", h.image},
+              {"started", h.started},
+              {"uptime", milliseconds(h.uptimeSeconds)},
+              {"bind", h.bindAddress},
+              {"slots", std::move(slots)},
+              {"omitted", rows.size() - shown}};
+  // A path need not be UTF-8: replace bad bytes (U+FFFD) rather than throw on the network thread.
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace) + '\n';
 }
 
 struct Monitor::Server : std::enable_shared_from_this<Server> {

@@ -8,15 +8,38 @@
 #include <cstdint>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "json.h"
 #include "lsof.h"
 #include "process.h"
 
 using namespace lsof::test;
 
 namespace {
+
+// One slot object of the tool's --json output. Absent or mistyped members read as the fallback,
+// so a wait can poll while the slots are still changing.
+struct Slot {
+  nlohmann::json j;
+  const nlohmann::json* member(const char* key) const {
+    if (!j.is_object()) return nullptr;
+    auto it = j.find(key);
+    return it == j.end() ? nullptr : &*it;
+  }
+  double num(const char* key, double fallback = 0) const {
+    auto v = member(key);
+    return v && v->is_number() ? v->get<double>() : fallback;
+  }
+  std::string text(const char* key) const {
+    auto v = member(key);
+    return v && v->is_string() ? v->get<std::string>() : "";
+  }
+  bool flag(const char* key) const {
+    auto v = member(key);
+    return v && v->is_boolean() && v->get<bool>();
+  }
+};
 
 // The serial stream: the guest's boot image, then P and Q as 16-bit little-endian numbers.
 std::string writeSerial(const std::string& dir, unsigned p, unsigned q) {
@@ -48,16 +71,19 @@ struct Emu {
     return runTool(args, {env}, dir.path, prefix);
   }
   // The tool's --json rows, keyed by slot.
-  std::map<int, lsof::json::Value> slots(const std::vector<std::string>& args = {}) {
+  std::map<int, Slot> slots(const std::vector<std::string>& args = {}) {
     std::vector<std::string> a = {"--json", "-n", "-P"};
     a.insert(a.end(), args.begin(), args.end());
     Run r = tool(a);
-    std::string error;
-    auto doc = lsof::json::parse(r.out, error);
-    std::map<int, lsof::json::Value> m;
-    if (!doc || doc->find("emulators")->array.empty()) return m;
-    for (const auto& s : doc->find("emulators")->array[0].find("slots")->array)
-      m[static_cast<int>(s.num("slot", -9))] = s;
+    auto doc = nlohmann::json::parse(r.out, nullptr, false);
+    std::map<int, Slot> m;
+    if (!doc.is_object() || !doc["emulators"].is_array() || doc["emulators"].empty()) return m;
+    const auto& slots = doc["emulators"][0]["slots"];
+    if (!slots.is_array()) return m;
+    for (const auto& s : slots) {
+      Slot slot{s};
+      m[static_cast<int>(slot.num("slot", -9))] = slot;
+    }
     return m;
   }
 };
@@ -116,7 +142,7 @@ BOOST_AUTO_TEST_CASE(live_emulator_table_json_filters) {
   Emu emu(peer.port, refusedPort);
 
   // Settled: slot 2 has sent its 7 bytes and holds the peer's 11; slot 3 has failed.
-  std::map<int, lsof::json::Value> s;
+  std::map<int, Slot> s;
   bool settled = waitFor([&] {
     s = emu.slots();
     return s.size() == 4 && s[2].num("bytes_sent") == 7 && s[2].num("bytes_received") == 11 &&

@@ -15,9 +15,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "json.h"
 #include "lsof.h"
 
 namespace lsof {
@@ -144,40 +144,80 @@ QueryResult query(const std::string& path, std::chrono::milliseconds timeout) {
   return parseDocument(text, path);
 }
 
+namespace {
+
+using json = nlohmann::json;
+
+// Typed member access: absent or mistyped members (an older or broken monitor) give the fallback
+// instead of a type_error.
+const json* member(const json& o, const char* key) {
+  if (!o.is_object()) return nullptr;
+  auto it = o.find(key);
+  return it == o.end() ? nullptr : &*it;
+}
+std::string str(const json& o, const char* key, std::string fallback = {}) {
+  const json* v = member(o, key);
+  return v && v->is_string() ? v->get<std::string>() : fallback;
+}
+double num(const json& o, const char* key, double fallback = 0) {
+  const json* v = member(o, key);
+  return v && v->is_number() ? v->get<double>() : fallback;
+}
+// Byte counts: exact over the whole 64-bit range; negative or mistyped gives 0.
+uint64_t count(const json& o, const char* key) {
+  const json* v = member(o, key);
+  if (v && v->is_number_unsigned()) return v->get<uint64_t>();
+  return v && v->is_number() && v->get<double>() > 0 ? static_cast<uint64_t>(v->get<double>()) : 0;
+}
+bool flag(const json& o, const char* key) {
+  const json* v = member(o, key);
+  return v && v->is_boolean() && v->get<bool>();
+}
+
+}  // namespace
+
 QueryResult parseDocument(const std::string& text, const std::string& path) {
-  std::string error;
-  auto doc = json::parse(text, error);
-  if (!doc) return failed(Failure::BadDocument, path, "bad answer: " + error);
-  if (doc->num("tcpnet_monitor") != 1) return failed(Failure::BadDocument, path, "not a tcpnet monitor (version 1)");
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // what() is "[json.exception.parse_error.101] parse error at line 1, column 5: ..."; keep
+    // the part after the tag: the position and the reason.
+    std::string why = e.what();
+    if (auto tag = why.find("] "); why.rfind("[json.exception.", 0) == 0 && tag != std::string::npos)
+      why.erase(0, tag + 2);
+    return failed(Failure::BadDocument, path, "bad answer: " + why);
+  }
+  if (num(doc, "tcpnet_monitor") != 1) return failed(Failure::BadDocument, path, "not a tcpnet monitor (version 1)");
   QueryResult r;
   Emulator& e = r.emulator;
   e.socket = path;
-  e.pid = static_cast<long>(doc->num("pid"));
-  e.image = doc->text("image");
-  e.started = doc->text("started");
-  e.bind = doc->text("bind");
-  e.uptimeSeconds = doc->num("uptime");
-  e.omitted = static_cast<uint64_t>(doc->num("omitted"));
-  if (const json::Value* slots = doc->find("slots"); slots && slots->type == json::Value::Type::Array) {
-    for (const json::Value& s : slots->array) {
+  e.pid = static_cast<long>(num(doc, "pid"));
+  e.image = str(doc, "image");
+  e.started = str(doc, "started");
+  e.bind = str(doc, "bind");
+  e.uptimeSeconds = num(doc, "uptime");
+  e.omitted = count(doc, "omitted");
+  if (const json* slots = member(doc, "slots"); slots && slots->is_array()) {
+    for (const json& s : *slots) {
       Row row;
       row.pid = e.pid;
-      row.slot = static_cast<int>(s.num("slot", -1));
-      row.deviceState = s.text("state");
-      row.reason = s.text("reason", "none");
-      row.listener = s.flag("listener");
-      row.localAddress = s.text("local_address");
-      row.remoteAddress = s.text("remote_address");
-      row.localPort = static_cast<unsigned>(s.num("local_port"));
-      row.remotePort = static_cast<unsigned>(s.num("remote_port"));
-      row.bytesReceived = static_cast<uint64_t>(s.num("bytes_received"));
-      row.bytesSent = static_cast<uint64_t>(s.num("bytes_sent"));
-      row.rxQueued = static_cast<uint64_t>(s.num("rx_queued"));
-      row.txQueued = static_cast<uint64_t>(s.num("tx_queued"));
-      row.serviceRequest = s.flag("service_request");
-      row.inFile = s.text("in_file");
-      row.outFile = s.text("out_file");
-      row.ageSeconds = s.num("age");
+      row.slot = static_cast<int>(num(s, "slot", -1));
+      row.deviceState = str(s, "state");
+      row.reason = str(s, "reason", "none");
+      row.listener = flag(s, "listener");
+      row.localAddress = str(s, "local_address");
+      row.remoteAddress = str(s, "remote_address");
+      row.localPort = static_cast<unsigned>(num(s, "local_port"));
+      row.remotePort = static_cast<unsigned>(num(s, "remote_port"));
+      row.bytesReceived = count(s, "bytes_received");
+      row.bytesSent = count(s, "bytes_sent");
+      row.rxQueued = count(s, "rx_queued");
+      row.txQueued = count(s, "tx_queued");
+      row.serviceRequest = flag(s, "service_request");
+      row.inFile = str(s, "in_file");
+      row.outFile = str(s, "out_file");
+      row.ageSeconds = num(s, "age");
       e.rows.push_back(std::move(row));
     }
   }

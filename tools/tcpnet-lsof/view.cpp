@@ -6,10 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
-#include "json.h"
 #include "lsof.h"
 
 namespace lsof {
@@ -210,56 +211,45 @@ std::string table(const std::vector<Row>& rows, Names& names) {
 }
 
 std::string jsonReport(const std::vector<Emulator>& emulators, Names& names) {
-  std::string out = "{\"emulators\":[";
-  auto field = [&out](const char* name) { out += std::string("\"") + name + "\":"; };
-  auto text = [&](const char* name, const std::string& v) { field(name); json::appendString(out, v); out += ','; };
-  auto number = [&](const char* name, uint64_t v) { field(name); out += std::to_string(v) + ','; };
-  auto real = [&](const char* name, double v) {
-    char t[32];
-    std::snprintf(t, sizeof t, "%.3f,", v);
-    field(name);
-    out += t;
-  };
-  auto flag = [&](const char* name, bool v) { field(name); out += v ? "true," : "false,"; };
-  for (size_t e = 0; e < emulators.size(); ++e) {
-    const Emulator& m = emulators[e];
-    out += e ? ",{" : "{";
-    text("socket", m.socket);
-    number("pid", static_cast<uint64_t>(m.pid));
-    text("image", m.image);
-    text("started", m.started);
-    real("uptime", m.uptimeSeconds);
-    text("bind", m.bind);
-    number("omitted", m.omitted);
-    out += "\"slots\":[";
-    for (size_t i = 0; i < m.rows.size(); ++i) {
-      const Row& r = m.rows[i];
-      out += i ? ",{" : "{";
-      out += "\"slot\":" + std::to_string(r.slot) + ",";
-      text("state", lsofState(r));
-      text("reason", r.reason);
-      text("device_state", r.deviceState);
-      text("kernel_state", r.kernelState);
-      flag("listener", r.listener);
-      text("local_address", r.localAddress);
-      number("local_port", r.localPort);
-      text("remote_address", r.remoteAddress);
-      number("remote_port", r.remotePort);
-      text("name", endpointName(r, names));
-      number("bytes_received", r.bytesReceived);
-      number("bytes_sent", r.bytesSent);
-      number("rx_queued", r.rxQueued);
-      number("tx_queued", r.txQueued);
-      flag("service_request", r.serviceRequest);
-      text("in_file", r.inFile);
-      text("out_file", r.outFile);
-      real("age", r.ageSeconds);
-      out.back() = '}';
+  // ordered_json: members in the documented order (docs/tcpnet-lsof.md).
+  using json = nlohmann::ordered_json;
+  auto ms = [](double seconds) { return std::round(seconds * 1000) / 1000; };  // e.g. 2.704
+  json list = json::array();
+  for (const Emulator& m : emulators) {
+    json slots = json::array();
+    for (const Row& r : m.rows) {
+      slots.push_back({{"slot", r.slot},
+                       {"state", lsofState(r)},
+                       {"reason", r.reason},
+                       {"device_state", r.deviceState},
+                       {"kernel_state", r.kernelState},
+                       {"listener", r.listener},
+                       {"local_address", r.localAddress},
+                       {"local_port", r.localPort},
+                       {"remote_address", r.remoteAddress},
+                       {"remote_port", r.remotePort},
+                       {"name", endpointName(r, names)},
+                       {"bytes_received", r.bytesReceived},
+                       {"bytes_sent", r.bytesSent},
+                       {"rx_queued", r.rxQueued},
+                       {"tx_queued", r.txQueued},
+                       {"service_request", r.serviceRequest},
+                       {"in_file", r.inFile},
+                       {"out_file", r.outFile},
+                       {"age", ms(r.ageSeconds)}});
     }
-    out += "]}";
+    list.push_back({{"socket", m.socket},
+                    {"pid", m.pid},
+                    {"image", m.image},
+                    {"started", m.started},
+                    {"uptime", ms(m.uptimeSeconds)},
+                    {"bind", m.bind},
+                    {"omitted", m.omitted},
+                    {"slots", std::move(slots)}});
   }
-  out += "]}\n";
-  return out;
+  json doc = {{"emulators", std::move(list)}};
+  // Paths and resolved names need not be UTF-8: replace bad bytes rather than throw.
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace lsof
