@@ -43,6 +43,16 @@ Shot waitForScreen(const Xvfb& xvfb, const std::string& window, Pred ok, std::ch
   return s;
 }
 
+bool installed(const char* program) {
+  std::string cmd = std::string("command -v ") + program + " >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
+// The desktop is up: both menu bars of the right track are drawn (inverted: mostly white).
+bool desktopShown(const Shot& s) {
+  return s.whiteShare(645, 0, 1015, 12) > 0.6 && s.whiteShare(645, 256, 1015, 269) > 0.6;
+}
+
 std::string findWindow(const Xvfb& xvfb) {
   auto r = x(xvfb, {"xdotool", "search", "--sync", "--name", "Project Oberon"}, 15s);
   BOOST_REQUIRE_MESSAGE(r.status == 0 && !r.out.empty(), "the emulator's window did not appear: " + r.err);
@@ -121,6 +131,72 @@ BOOST_AUTO_TEST_CASE(the_window_shows_oberon_and_takes_keys_and_clicks) {
   BOOST_REQUIRE(x(xvfb, {"xdotool", "mousemove", "--window", win, "690", "49", "click", "2"}).status == 0);
   Shot listed = waitForScreen(xvfb, win, [](const Shot& s) { return s.whiteShare(660, 580, 1000, 760) > 0.02; }, 15s);
   BOOST_TEST(listed.whiteShare(660, 580, 1000, 760) > 0.02, "no directory listing after the middle click");
+}
+
+BOOST_AUTO_TEST_CASE(left_alt_is_the_middle_button_through_a_letterboxed_window) {
+  Xvfb xvfb;
+  Child emu({emulator(), "--snapshot", "--zoom", "1", "--no-tcpnet", image()}, {xvfb.env()});
+  std::string win = findWindow(xvfb);
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "windowfocus", "--sync", win}).status == 0);
+  Shot desktop = waitForScreen(xvfb, win, desktopShown, 15s);
+  BOOST_REQUIRE(desktopShown(desktop));
+  BOOST_TEST(desktop.whiteShare(655, 31, 800, 44) == 0.0);  // System.Log's second line: empty
+
+  // 1280x480: scale min(1280/1024, 480/768) = 0.625, the screen is 640x480 at x = 320.
+  // System.Watch sits at screen pixel (848, 281): window point (320 + 848 * 0.625, 281 * 0.625)
+  // = (850, 175.6). Left Alt pressed and released there is a middle click: the command runs.
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "windowsize", "--sync", win, "1280", "480"}).status == 0);
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "mousemove", "--window", win, "850", "176"}).status == 0);
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "keydown", "Alt_L"}).status == 0);
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "keyup", "Alt_L"}).status == 0);
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "windowsize", "--sync", win, "1024", "768"}).status == 0);
+  // System.Watch writes its report into System.Log from the second line on.
+  Shot watched = waitForScreen(xvfb, win, [](const Shot& s) { return s.whiteShare(655, 31, 800, 44) > 0.05; }, 10s);
+  BOOST_TEST(watched.whiteShare(655, 31, 800, 44) > 0.05, "System.Watch did not run on the Alt click");
+}
+
+BOOST_AUTO_TEST_CASE(clipboard_paste_and_copy_selection_reach_the_host_clipboard,
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) {
+                       return boost::unit_test::assertion_result(installed("xclip"));
+                     })) {
+  Xvfb xvfb;
+  Child emu({emulator(), "--snapshot", "--zoom", "1", "--no-tcpnet", image()}, {xvfb.env()});
+  std::string win = findWindow(xvfb);
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "windowfocus", "--sync", win}).status == 0);
+  BOOST_REQUIRE(desktopShown(waitForScreen(xvfb, win, desktopShown, 15s)));
+  // The host clipboard holds "Pasted" and U+00E9 (UTF-8 C3 A9), owned by a background xclip
+  // (it ends with the X server).
+  BOOST_REQUIRE(x(xvfb, {"sh", "-c", "printf 'Pasted\\303\\251' | xclip -selection clipboard >/dev/null 2>&1 &"}).status == 0);
+  auto clip = [&] { return x(xvfb, {"xclip", "-selection", "clipboard", "-o"}, 5s).out; };
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (clip() != "Pasted\xC3\xA9" && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+  BOOST_REQUIRE(clip() == "Pasted\xC3\xA9");
+
+  // Caret at the end of System.Log; the two commands on lines 2 and 3; the caret on line 4.
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "mousemove", "--window", win, "700", "150", "click", "1"}).status == 0);
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "type", "--delay", "20", "Clipboard.Paste\rClipboard.CopySelection\r"}).status == 0);
+  waitForScreen(xvfb, win, [](const Shot& s) { return s.whiteShare(655, 43, 800, 56) > 0.05; }, 10s);
+  BOOST_TEST(screenshot(xvfb, win, kW, kH).whiteShare(672, 55, 800, 68) < 0.005);  // descenders of line 3 only
+  // Middle click on Clipboard.Paste: the host text goes in at the caret, on line 4.
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "mousemove", "--window", win, "690", "37", "click", "2"}).status == 0);
+  Shot pasted = waitForScreen(xvfb, win, [](const Shot& s) { return s.whiteShare(672, 55, 800, 68) > 0.02; }, 10s);
+  BOOST_TEST(pasted.whiteShare(672, 55, 800, 68) > 0.02, "Clipboard.Paste inserted nothing");
+
+  // Select line 4 with the right button, then Clipboard.CopySelection: the host clipboard gets
+  // the pasted text back, Latin-1 E9 turned into UTF-8 again.
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "mousemove", "--window", win, "658", "61", "mousedown", "3"}).status == 0);
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "mousemove", "--window", win, "760", "61"}).status == 0);
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "mouseup", "3"}).status == 0);
+  BOOST_REQUIRE(x(xvfb, {"xdotool", "mousemove", "--window", win, "700", "49", "click", "2"}).status == 0);
+  std::string copied;
+  until = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < until) {
+    copied = clip();
+    if (copied.rfind("Pasted\xC3\xA9", 0) == 0) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  // The selection may take the line end with it.
+  BOOST_TEST((copied == "Pasted\xC3\xA9" || copied == "Pasted\xC3\xA9\n"), "host clipboard: '" + copied + "'");
 }
 
 BOOST_AUTO_TEST_CASE(closing_the_window_exits_cleanly) {
