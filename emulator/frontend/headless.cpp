@@ -20,6 +20,11 @@ constexpr uint64_t kRunBudget = 2'000'000;
 constexpr auto kSettle = std::chrono::milliseconds(30);
 // More traps than this within a second: the guest is stuck in a trap loop.
 constexpr uint64_t kTrapLoopPerSecond = 1000;
+// While Oberon idles it sleeps until the next millisecond tick (Oberon's tasks run on
+// Kernel.Time); after this long without guest work or input it sleeps kQuietSleep at a time.
+// Network and serial input still wake it at once.
+constexpr auto kQuietAfter = std::chrono::milliseconds(250);
+constexpr auto kQuietSleep = std::chrono::milliseconds(10);
 }  // namespace
 
 int runHeadless(Machine& m, const Options& o, const std::atomic<bool>& stop) {
@@ -81,7 +86,8 @@ int runHeadless(Machine& m, const Options& o, const std::atomic<bool>& stop) {
     if (m.idle()) {
       if (idleSince == Clock::time_point::max()) idleSince = now;
       if (o.untilIdle && !script && now - idleSince >= kSettle) break;
-      m.idleSleep(std::chrono::milliseconds(1));
+      bool quiet = !script && now - idleSince >= kQuietAfter;
+      m.idleSleep(quiet ? now + kQuietSleep : m.timer().nextTick());
     } else {
       idleSince = Clock::time_point::max();
     }

@@ -152,8 +152,7 @@ uint64_t Machine::run(uint64_t budget) {
   return done;
 }
 
-void Machine::idleSleep(std::chrono::microseconds maxSleep) {
-  auto until = std::min(timer_.nextTick(), std::chrono::steady_clock::now() + maxSleep);
+void Machine::idleSleep(std::chrono::steady_clock::time_point until) {
   auto left = std::chrono::duration_cast<std::chrono::microseconds>(
       until - std::chrono::steady_clock::now());
   if (left.count() > 0) waker_.wait(left, serial_.waitFd());

@@ -83,8 +83,8 @@ class Machine {
   Waker& waker() { return waker_; }
   const MachineConfig& config() const { return config_; }
 
-  // Sleeps until the next timer tick or a wake-up (input, network), at most `maxSleep`.
-  void idleSleep(std::chrono::microseconds maxSleep);
+  // While Oberon idles: sleeps until a wake-up (network, serial input) or `until`.
+  void idleSleep(std::chrono::steady_clock::time_point until);
 
  private:
   void writeDisplayMagic();
