@@ -96,8 +96,11 @@ int main(int argc, char** argv) {
     try {
       monitor = std::make_unique<tcpnet::Monitor>(*net, o.monitor, o.image);
     } catch (const std::exception& e) {  // --monitor PATH must work; the default place is optional
-      std::fprintf(stderr, "oberon-emu: %s\n", e.what());
-      if (!o.monitor.empty()) return kExitSetup;
+      if (!o.monitor.empty()) {
+        std::fprintf(stderr, "oberon-emu: %s\n", e.what());
+        return kExitSetup;
+      }
+      if (!o.quiet) std::fprintf(stderr, "oberon-emu: %s (tcpnet-lsof will not see this emulator)\n", e.what());
     }
   }
   if (o.leds) {
@@ -117,8 +120,9 @@ int main(int argc, char** argv) {
 
   int status;
   if (!o.headless && !windowAvailable()) {
-    std::fprintf(stderr, "oberon-emu: no display found (DISPLAY/WAYLAND_DISPLAY unset); running headless "
-                         "(--headless says this is intended)\n");
+    if (!o.quiet)
+      std::fprintf(stderr, "oberon-emu: no display found (DISPLAY/WAYLAND_DISPLAY unset or unreachable); "
+                           "running headless (--headless says this is intended)\n");
     o.headless = true;
   }
   if (o.headless) {
