@@ -25,6 +25,8 @@ class NetBackend {
   virtual void close(int slot, uint32_t generation) = 0;     // flush, FIN, linger, close
   virtual void abort(int slot, uint32_t generation) = 0;     // RST
   virtual void closePort(int entry) = 0;                     // last slot of the port is gone
+  // The guest named the slot's in- and out-file (NAMES): for inspection only (tcpnet-lsof).
+  virtual void names(int slot, uint32_t generation, std::string inFile, std::string outFile) = 0;
 };
 
 }  // namespace tcpnet

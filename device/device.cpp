@@ -185,7 +185,7 @@ int32_t Device::execute(uint32_t command) {
     case Command::Listen: return listen();
     default: break;
   }
-  if (command < 1 || command > 9) return kBadCommand;
+  if (command < 1 || command > kLastCommand) return kBadCommand;
   Slot* s = selected();
   if (s == nullptr) return kBadSlot;
   int index = static_cast<int>(slot_);
@@ -203,6 +203,7 @@ int32_t Device::execute(uint32_t command) {
     case Command::Abort: release(index, true); return kOk;
     case Command::Laddr: return address(s->localAddress);
     case Command::Raddr: return address(s->remoteAddress);
+    case Command::Names: return names(index, *s);
     default: return kBadCommand;
   }
 }
@@ -306,6 +307,28 @@ int32_t Device::address(const std::string& text) {
   memory_.writeBytes(adr_, std::span<const uint8_t>(
                                reinterpret_cast<const uint8_t*>(text.c_str()), text.size() + 1));
   return static_cast<int32_t>(text.size());
+}
+
+// NAMES: [ADR, ADR+LEN) holds "in" 0X "out" 0X. The names only travel to the network thread
+// (posted like every request) for tcpnet-lsof; the device itself never uses them.
+int32_t Device::names(int index, const Slot& s) {
+  constexpr uint32_t kMaxText = 2 * (kMaxFileName + 1);
+  if (len_ < 2 || len_ > kMaxText) return kBadLength;
+  if (!inRam(adr_, len_)) return kBadMemory;
+  uint8_t raw[kMaxText];
+  memory_.readBytes(adr_, std::span<uint8_t>(raw, len_));
+  std::string name[2];
+  uint32_t i = 0;
+  for (std::string& n : name) {
+    for (; i < len_ && raw[i] != 0; ++i) {
+      if (raw[i] < 0x21 || raw[i] > 0x7E || n.size() == kMaxFileName) return kBadName;
+      n.push_back(static_cast<char>(raw[i]));
+    }
+    if (i == len_) return kBadName;  // no terminating 0X
+    ++i;
+  }
+  backend_.names(index, s.generation, std::move(name[0]), std::move(name[1]));
+  return kOk;
 }
 
 void Device::release(int index, bool abort) {

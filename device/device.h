@@ -73,6 +73,7 @@ class Device final : public risc5::MmioDevice {
   int32_t send(int index, Slot& s);
   int32_t recv(int index, Slot& s);
   int32_t address(const std::string& text);
+  int32_t names(int index, const Slot& s);
   int32_t limitParameter(uint32_t& limit) const;
   int freeSlot() const;
   void release(int index, bool abort);

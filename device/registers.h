@@ -11,6 +11,7 @@ inline constexpr int kListenPorts = 4;
 inline constexpr uint32_t kMagic = 0x5443504E;  // 'TCPN'
 inline constexpr uint32_t kVersion = 1;
 inline constexpr uint32_t kMaxName = 63;     // host name characters, without the 0
+inline constexpr uint32_t kMaxFileName = 32;  // NAMES: characters of each file name, without the 0
 inline constexpr uint32_t kMaxLength = 0x7FFFFFFF;
 
 // Byte offsets inside the extension window (address = 0FFFFFF00H + offset, i.e. -256 + offset).
@@ -21,8 +22,10 @@ inline constexpr uint32_t ID = 0, VERSION = 4, SRQ = 8, SLOT = 12, CMD = 16, ADR
 }
 
 enum class Command : uint32_t {
-  Open = 1, Listen = 2, Send = 3, Recv = 4, Shutdown = 5, Close = 6, Abort = 7, Laddr = 8, Raddr = 9
+  Open = 1, Listen = 2, Send = 3, Recv = 4, Shutdown = 5, Close = 6, Abort = 7, Laddr = 8, Raddr = 9,
+  Names = 10
 };
+inline constexpr uint32_t kLastCommand = 10;
 
 // Values read from CMD after a command; >= 0 is success.
 enum Result : int32_t {

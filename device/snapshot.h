@@ -21,6 +21,9 @@ struct SlotInfo {
   uint32_t rxQueued = 0;       // read from the socket, not yet fetched by the guest (RECV)
   uint32_t txQueued = 0;       // accepted by SEND, not yet written
   double ageSeconds = 0;       // since OPEN/LISTEN
+  bool peerClosed = false;     // the peer's FIN was received
+  bool finSent = false;        // our FIN was sent (after SHUTDOWN or CLOSE)
+  std::string inFile, outFile;  // as the guest named them (NAMES); empty if not named
 };
 
 }  // namespace tcpnet

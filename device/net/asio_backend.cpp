@@ -123,6 +123,12 @@ void AsioBackend::closePort(int entry) {
   });
 }
 
+void AsioBackend::names(int slot, uint32_t generation, std::string inFile, std::string outFile) {
+  asio::post(io_, [=, this, inFile = std::move(inFile), outFile = std::move(outFile)]() mutable {
+    if (auto c = find(slot, generation)) c->names(std::move(inFile), std::move(outFile));
+  });
+}
+
 std::vector<SlotInfo> AsioBackend::collect() {
   uint32_t srq = inbox_.publishedServiceRequests();
   std::vector<SlotInfo> rows;

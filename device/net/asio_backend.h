@@ -37,6 +37,7 @@ class AsioBackend final : public NetBackend {
   void close(int slot, uint32_t generation) override;
   void abort(int slot, uint32_t generation) override;
   void closePort(int entry) override;
+  void names(int slot, uint32_t generation, std::string inFile, std::string outFile) override;
 
   // Slots and background-closing connections. Runs directly on the network thread; from any
   // other thread except the CPU thread it posts and waits up to 2 s (empty on timeout).

@@ -153,8 +153,9 @@ void Connection::startRead() {
     if (ec == asio::error::operation_aborted || self->phase_ != Phase::Open) return;
     if (ec) {
       self->peerEof_ = true;
+      self->peerFin_ = ec == asio::error::eof;
       NetEvent e{NetEvent::Kind::PeerClosed};
-      e.reason = ec == asio::error::eof ? Reason::None : classify(ec, Stage::Stream);
+      e.reason = self->peerFin_ ? Reason::None : classify(ec, Stage::Stream);
       self->push(std::move(e));
       if (self->released_) ec == asio::error::eof ? self->finishClose() : self->closeSocket();
       return;
@@ -260,6 +261,11 @@ void Connection::stop() {
   closeSocket();
 }
 
+void Connection::names(std::string inFile, std::string outFile) {
+  inFile_ = std::move(inFile);
+  outFile_ = std::move(outFile);
+}
+
 void Connection::closeSocket() {
   phase_ = Phase::Closed;
   resolver_.cancel();
@@ -296,6 +302,10 @@ SlotInfo Connection::info(bool serviceRequest) const {
   i.rxQueued = released_ ? 0 : rxOutstanding_;
   i.txQueued = txQueued_;
   i.ageSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - created_).count();
+  i.peerClosed = peerFin_;
+  i.finSent = finSent_;
+  i.inFile = inFile_;
+  i.outFile = outFile_;
   return i;
 }
 

@@ -38,6 +38,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close();  // the guest released the slot: flush, FIN, drain until FIN or linger, close
   void abort();  // RST now
   void stop();   // backend shutdown: close everything now
+  void names(std::string inFile, std::string outFile);  // for info() only
 
   bool waiting() const { return phase_ == Phase::Waiting; }
   int slot() const { return slot_; }
@@ -75,6 +76,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool released_ = false;      // guest did CLOSE/ABORT: no more events
   bool reading_ = false, writing_ = false;
   bool peerEof_ = false, shutdownRequested_ = false, finSent_ = false;
+  bool peerFin_ = false;  // peerEof_ by the peer's FIN (not a reset or another error)
+  std::string inFile_, outFile_;
 
   std::vector<uint8_t> readBuffer_;
   uint32_t rxOutstanding_ = 0;  // read but not yet consumed by the guest

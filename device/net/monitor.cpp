@@ -203,10 +203,11 @@ std::string monitorDocument(const MonitorHeader& h, const std::vector<SlotInfo>&
                      {"rx_queued", r.rxQueued},
                      {"tx_queued", r.txQueued},
                      {"service_request", r.serviceRequest},
-                     // The device has no register through which the guest names its in/out files (version 1).
-                     {"in_file", ""},
-                     {"out_file", ""},
-                     {"age", milliseconds(r.ageSeconds)}});
+                     {"in_file", r.inFile},  // NAMES; empty if the guest did not name them
+                     {"out_file", r.outFile},
+                     {"age", milliseconds(r.ageSeconds)},
+                     {"peer_closed", r.peerClosed},
+                     {"fin_sent", r.finSent}});
   }
   json doc = {{"tcpnet_monitor", 1},
               {"pid", h.pid},

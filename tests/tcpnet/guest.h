@@ -89,6 +89,20 @@ class Guest {
     int32_t n = command(which);
     return n >= 0 ? peek(kNameArea, static_cast<uint32_t>(n)) : "error " + std::to_string(n);
   }
+  // NAMES with the raw text `text` (the guest's "in" 0X "out" 0X) at kNameArea.
+  int32_t names(int slot, const std::string& text) {
+    poke(kNameArea, text);
+    select(slot);
+    put(reg::ADR, kNameArea);
+    put(reg::LEN, static_cast<uint32_t>(text.size()));
+    return command(Command::Names);
+  }
+  // The snapshot row of `slot` (a default row with slot -1 if there is none).
+  SlotInfo row(int slot) {
+    for (const SlotInfo& r : net_.snapshot())
+      if (r.slot == slot) return r;
+    return SlotInfo{};
+  }
   // Reads STATUS (clearing its events) and remembers every flag ever seen per slot.
   uint32_t status(int slot) {
     select(slot);

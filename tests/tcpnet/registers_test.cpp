@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(bad_values_give_result_codes) {
   BOOST_TEST(g.simple(32, Command::Close) == kBadSlot);  // out of range
   BOOST_TEST(g.simple(-1, Command::Send) == kBadSlot);
   BOOST_TEST(g.command(static_cast<Command>(0)) == kBadCommand);
-  BOOST_TEST(g.command(static_cast<Command>(10)) == kBadCommand);
+  BOOST_TEST(g.command(static_cast<Command>(11)) == kBadCommand);
   BOOST_TEST(g.command(static_cast<Command>(0xFFFFFFFF)) == kBadCommand);
 
   BOOST_TEST(g.open("localhost", 0) == kBadPort);
@@ -104,6 +104,70 @@ BOOST_AUTO_TEST_CASE(transfers_are_bounds_checked) {
   ::close(fd);
   BOOST_TEST(g.simple(s, Command::Close) == kOk);
   BOOST_TEST(g.simple(s, Command::Close) == kBadSlot);
+}
+
+BOOST_AUTO_TEST_CASE(names_are_checked_and_reach_the_snapshot) {
+  using namespace std::string_literals;
+  Guest g;
+  BOOST_TEST(g.names(0, "In\0Out\0"s) == kBadSlot);  // free slot
+  BOOST_TEST(g.names(32, "In\0Out\0"s) == kBadSlot);
+  int s = g.listen(0);
+  BOOST_REQUIRE(s == 0);
+  BOOST_TEST(g.names(s, "Mail.Text\0Reply.Text\0"s) == kOk);
+  // Requests run in order on the network thread: the snapshot taken after NAMES has them.
+  SlotInfo r = g.row(s);
+  BOOST_TEST(r.inFile == "Mail.Text");
+  BOOST_TEST(r.outFile == "Reply.Text");
+  BOOST_TEST(g.names(s, "\0\0"s) == kOk);  // anonymous files (Files.New("")): empty names
+  BOOST_TEST(g.row(s).inFile == "");
+  BOOST_TEST(g.row(s).outFile == "");
+
+  const std::string max(32, 'x'), over(33, 'y');
+  BOOST_TEST(g.names(s, max + '\0' + max + '\0') == kOk);  // 32 characters each, LEN 66
+  BOOST_TEST(g.row(s).outFile == max);
+  // Rejected names change nothing.
+  BOOST_TEST(g.names(s, over + '\0' + "B\0"s) == kBadName);   // 33 characters
+  BOOST_TEST(g.names(s, "A\0"s + over + '\0') == kBadName);
+  BOOST_TEST(g.names(s, "A B\0C\0"s) == kBadName);            // blank
+  BOOST_TEST(g.names(s, "A\x7F\0C\0"s) == kBadName);         // DEL
+  BOOST_TEST(g.names(s, "A\0C\x01\0"s) == kBadName);         // control character
+  BOOST_TEST(g.names(s, "A\0C\xE4\0"s) == kBadName);         // not ASCII
+  BOOST_TEST(g.names(s, "A\0CD"s) == kBadName);                // no 0X after the out-name
+  BOOST_TEST(g.names(s, "ABC"s) == kBadName);                   // no 0X at all
+  BOOST_TEST(g.names(s, "\0"s) == kBadLength);                 // LEN 1
+  BOOST_TEST(g.names(s, max + '\0' + max + "\0\0"s) == kBadLength);  // LEN 67
+  g.select(s);
+  g.put(reg::LEN, 0);
+  BOOST_TEST(g.command(Command::Names) == kBadLength);
+  BOOST_TEST(g.row(s).inFile == max);  // still the last good names
+  g.put(reg::ADR, kRam - 4);  // [ADR, ADR+LEN) leaves RAM
+  g.put(reg::LEN, 8);
+  BOOST_TEST(g.command(Command::Names) == kBadMemory);
+  g.put(reg::ADR, 0xFFFFFFFC);  // would wrap around in 32 bits
+  BOOST_TEST(g.command(Command::Names) == kBadMemory);
+  g.put(reg::ADR, kRam - 4);  // the last 4 bytes of RAM are fine
+  g.put(reg::LEN, 4);
+  g.poke(kRam - 4, "a\0b\0"s);
+  BOOST_TEST(g.command(Command::Names) == kOk);
+  r = g.row(s);
+  BOOST_TEST(r.inFile == "a");
+  BOOST_TEST(r.outFile == "b");
+
+  // Any state but free: a failed slot (refused) can be named too.
+  uint16_t nobody = 0;
+  int lfd = listenOn(nobody);
+  ::close(lfd);  // a port where nobody listens now
+  int f = g.open("127.0.0.1", nobody);
+  BOOST_REQUIRE(f == 1);
+  BOOST_REQUIRE(g.waitFlag(f, flag::error));
+  BOOST_TEST(g.state(f) == State::Failed);
+  BOOST_TEST(g.names(f, "Probe.Bin\0\0"s) == kOk);
+  BOOST_TEST(g.row(f).inFile == "Probe.Bin");
+  // A new connection in the slot starts without names.
+  BOOST_TEST(g.simple(f, Command::Abort) == kOk);
+  BOOST_TEST(g.names(f, "X\0Y\0"s) == kBadSlot);
+  BOOST_REQUIRE(g.listen(0) == 1);
+  BOOST_TEST(g.row(1).inFile == "");
 }
 
 BOOST_AUTO_TEST_CASE(status_events_clear_on_read_levels_stay) {

@@ -143,9 +143,16 @@ BOOST_AUTO_TEST_CASE(peer_half_close_leaves_local_sending_possible) {
   BOOST_TEST(g.waitFlag(s, flag::disconn));
   BOOST_TEST((g.seen(s) & flag::error) == 0u);
   BOOST_TEST(g.state(s) == State::Connected);
+  SlotInfo r = g.row(s);  // for tcpnet-lsof: CLOSE_WAIT
+  BOOST_TEST(r.state == State::Connected);
+  BOOST_TEST(r.peerClosed);
+  BOOST_TEST(!r.finSent);
   BOOST_TEST(g.send(s, "xyz") == 3);
-  BOOST_TEST(g.simple(s, Command::Close) == kOk);
+  BOOST_TEST(g.simple(s, Command::Shutdown) == kOk);
   BOOST_TEST(readUpTo(fd) == "xyz");  // then EOF
+  r = g.row(s);  // the FIN went out before the peer saw EOF: LAST_ACK-like
+  BOOST_TEST(r.peerClosed);
+  BOOST_TEST(r.finSent);
   ::close(fd);
   ::close(lfd);
 }
@@ -160,6 +167,9 @@ BOOST_AUTO_TEST_CASE(local_half_close_leaves_receiving_possible) {
   BOOST_TEST(g.send(s, "ping") == 4);
   BOOST_TEST(g.simple(s, Command::Shutdown) == kOk);
   BOOST_TEST(readUpTo(fd) == "ping");  // and EOF: the FIN came after the data
+  SlotInfo r = g.row(s);  // for tcpnet-lsof: FIN_WAIT
+  BOOST_TEST(r.finSent);
+  BOOST_TEST(!r.peerClosed);
   writeAll(fd, "pong");
   ::close(fd);
   BOOST_TEST(g.receive(s, 4) == "pong");
