@@ -163,29 +163,40 @@ BOOST_AUTO_TEST_CASE(live_emulator_table_json_filters) {
   BOOST_TEST(s[2].flag("service_request"));  // unread data keeps the request
   BOOST_TEST(s[3].text("reason") == "refused");
   BOOST_TEST(s[3].flag("service_request"));  // the error event is never read
-  BOOST_TEST(s[2].text("in_file").empty());  // the device has no file-name register
+  // File names as the guest reported them with NAMES; slot 1 never named its files.
+  BOOST_TEST(s[0].text("in_file") == "");
+  BOOST_TEST(s[0].text("out_file") == "Echo.Out");
+  BOOST_TEST(s[1].text("in_file") == "");
+  BOOST_TEST(s[1].text("out_file") == "");
+  BOOST_TEST(s[2].text("in_file") == "Peer.Text");
+  BOOST_TEST(s[2].text("out_file") == "Greet.Text");
+  BOOST_TEST(!s[2].flag("peer_closed"));  // socat keeps its end open
+  BOOST_TEST(!s[2].flag("fin_sent"));
 
-  // The table, numeric: header, four rows in slot order, aligned columns.
+  // The table, numeric: header, four rows in slot order, aligned columns, FILES (in/out, "-" for
+  // a name not given) because some slots have names.
   Run t = emu.tool({"-n", "-P"});
   BOOST_TEST(t.code == 0);
   auto lines = words(t.out);
   BOOST_REQUIRE(lines.size() == 5u);
-  BOOST_TEST((lines[0] == std::vector<std::string>{"PID", "SLOT", "STATE", "RECV", "SENT", "RXQ", "TXQ", "SRQ", "AGE", "NAME"}));
+  BOOST_TEST((lines[0] == std::vector<std::string>{"PID", "SLOT", "STATE", "RECV", "SENT", "RXQ", "TXQ", "SRQ", "AGE",
+                                                   "FILES", "NAME"}));
   const std::string pid = std::to_string(emu.child->pid()), l = "127.0.0.1:" + std::to_string(L);
   auto expect = [&](size_t i, std::vector<std::string> want) {
-    BOOST_REQUIRE(lines[i].size() == 10u);
+    BOOST_REQUIRE(lines[i].size() == 11u);
     lines[i].erase(lines[i].begin() + 8);  // age
     BOOST_TEST(lines[i] == want);
   };
-  expect(1, {pid, "0", "LISTEN", "0", "0", "0", "0", "-", l});
-  expect(2, {pid, "1", "LISTEN", "0", "0", "0", "0", "-", l});
-  BOOST_REQUIRE(lines[3].size() == 10u);
+  expect(1, {pid, "0", "LISTEN", "0", "0", "0", "0", "-", "-/Echo.Out", l});
+  expect(2, {pid, "1", "LISTEN", "0", "0", "0", "0", "-", "-/-", l});
+  BOOST_REQUIRE(lines[3].size() == 11u);
   BOOST_TEST(lines[3][2] == "ESTABLISHED");
   BOOST_TEST((std::vector<std::string>(lines[3].begin() + 3, lines[3].begin() + 8) ==
               std::vector<std::string>{"11", "7", "11", "0", "*"}));
-  BOOST_TEST(lines[3][9] == "127.0.0.1:" + std::to_string(static_cast<unsigned>(s[2].num("local_port"))) +
-                                "->127.0.0.1:" + std::to_string(peer.port));
-  expect(4, {pid, "3", "ERROR(refused)", "0", "0", "0", "0", "*", "-"});
+  BOOST_TEST(lines[3][9] == "Peer.Text/Greet.Text");
+  BOOST_TEST(lines[3][10] == "127.0.0.1:" + std::to_string(static_cast<unsigned>(s[2].num("local_port"))) +
+                                 "->127.0.0.1:" + std::to_string(peer.port));
+  expect(4, {pid, "3", "ERROR(refused)", "0", "0", "0", "0", "*", "-/-", "-"});
   std::istringstream in(t.out);
   std::string line;
   size_t nameColumn = std::string::npos;
@@ -240,7 +251,13 @@ BOOST_AUTO_TEST_CASE(live_emulator_table_json_filters) {
     BOOST_TEST(bad.err.find("unknown state") != std::string::npos);
   }
   // The client closed: the peer's FIN leaves the slot connected in the device, CLOSE_WAIT in TCP.
+  // The state comes from the device (peer_closed), not from /proc (kernel_state stays empty).
   BOOST_TEST(waitFor([&] { s = emu.slots(); return s[0].text("state") == "CLOSE_WAIT"; }, 5s));
+  BOOST_TEST(s[0].text("device_state") == "connected");
+  BOOST_TEST(s[0].flag("peer_closed"));
+  BOOST_TEST(!s[0].flag("fin_sent"));
+  BOOST_TEST(s[0].text("kernel_state") == "");
+  BOOST_TEST(s[0].text("out_file") == "Echo.Out");
 
   // A named socket, and repetition.
   Run named2 = emu.tool({"--socket", emu.socket, "-s", "CLOSE_WAIT"});

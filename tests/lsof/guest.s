@@ -2,10 +2,12 @@
 ; Serial boot (switch 0), entered at 0. After the boot stream the serial line carries two
 ; 16-bit little-endian ports: P (a peer that listens) and Q (a port where nobody listens).
 ;
-;   slot 0  LISTEN, port chosen by the OS (L)   gets the first client; echoes what it receives
-;   slot 1  LISTEN on L again                   stays listening while slot 0 is taken
+;   slot 0  LISTEN, port chosen by the OS (L)   gets the first client; echoes what it receives;
+;                                               NAMES "" / "Echo.Out" (an anonymous in-file)
+;   slot 1  LISTEN on L again                   stays listening while slot 0 is taken; no NAMES
 ;   slot 2  OPEN 127.0.0.1:P, SEND "oberon\n"   7 bytes queued before the connection exists;
-;                                               what P sends is never fetched (stays queued)
+;                                               what P sends is never fetched (stays queued);
+;                                               NAMES "Peer.Text" / "Greet.Text"
 ;   slot 3  OPEN 127.0.0.1:Q                    fails: refused
 ;
 ; Then it loops: while SRQ has bit 0 or 1 set, RECV up to 256 bytes on slots 0 and 1, SEND them
@@ -27,6 +29,7 @@
         .equ LISTEN,  2
         .equ SEND,    3
         .equ RECV,    4
+        .equ NAMES,   10
 
         .org 0
         B main
@@ -49,6 +52,12 @@ main:   MOV R13, 0            ; base for I/O addresses
         STW R0, R13, LIMIT
         MOV R0, LISTEN
         STW R0, R13, CMD      ; selects slot 0
+        MOV R0, names0        ; its file names: in-file anonymous, out-file Echo.Out
+        STW R0, R13, ADR
+        MOV R0, 10
+        STW R0, R13, LEN
+        MOV R0, NAMES
+        STW R0, R13, CMD
 bound:  LDW R10, R13, LPORT   ; 0 until the listening socket exists
         BEQ bound
         STW R10, R13, PORT    ; slot 1: a second serving slot on the same port
@@ -62,6 +71,12 @@ bound:  LDW R10, R13, LPORT   ; 0 until the listening socket exists
         STW R8, R13, PORT
         MOV R0, OPEN
         STW R0, R13, CMD      ; selects slot 2
+        MOV R0, names2
+        STW R0, R13, ADR
+        MOV R0, 21
+        STW R0, R13, LEN
+        MOV R0, NAMES
+        STW R0, R13, CMD
         MOV R0, greet         ; SEND 7 bytes; kept until the connection is established
         STW R0, R13, ADR
         MOV R0, 7
@@ -115,5 +130,7 @@ getb:   LDW R0, R13, RSCTRL   ; leaf: R0 := next serial byte
 
 host:   .asciz "127.0.0.1"
 greet:  .ascii "oberon\n"
+names0: .ascii "\0Echo.Out\0"
+names2: .ascii "Peer.Text\0Greet.Text\0"
         .org 400H
 buf:    .word 0

@@ -53,6 +53,22 @@ BOOST_AUTO_TEST_CASE(document_strings_numbers_and_defaults) {
   BOOST_TEST(b.listener == false);
   BOOST_TEST(b.ageSeconds == 0.5);
   BOOST_TEST(b.pid == 5);
+  BOOST_TEST(!a.closeKnown);  // an older monitor: no peer_closed/fin_sent, /proc stands in
+
+  QueryResult n = parseDocument(
+      R"({"tcpnet_monitor":1,"pid":5,"slots":[{"slot":0,"state":"connected","in_file":"In.Text",)"
+      R"("out_file":"Out.Text","peer_closed":true,"fin_sent":false},{"slot":1,"peer_closed":1,"fin_sent":true}]})",
+      "/s");
+  BOOST_REQUIRE_MESSAGE(n.failure == Failure::None, n.message);
+  BOOST_REQUIRE(n.emulator.rows.size() == 2u);
+  const Row& c = n.emulator.rows[0];
+  BOOST_TEST(c.inFile == "In.Text");
+  BOOST_TEST(c.outFile == "Out.Text");
+  BOOST_TEST(c.closeKnown);
+  BOOST_TEST(c.peerClosed);
+  BOOST_TEST(!c.finSent);
+  BOOST_TEST(lsofState(c) == "CLOSE_WAIT");
+  BOOST_TEST(!n.emulator.rows[1].closeKnown);  // a mistyped member: not the device's word
 }
 
 BOOST_AUTO_TEST_CASE(broken_documents_are_rejected) {
@@ -106,7 +122,8 @@ BOOST_AUTO_TEST_CASE(json_report_escapes_and_field_order) {
              R"("state":"ESTABLISHED","reason":"none","device_state":"connected","kernel_state":"ESTABLISHED",)"
              R"("listener":false,"local_address":"127.0.0.1","local_port":45240,"remote_address":"127.0.0.1",)"
              R"("remote_port":47311,"name":"127.0.0.1:45240->127.0.0.1:47311","bytes_received":11,"bytes_sent":7,)"
-             R"("rx_queued":11,"tx_queued":0,"service_request":true,"in_file":"","out_file":"","age":2.704}]}]})"
+             R"("rx_queued":11,"tx_queued":0,"service_request":true,"in_file":"","out_file":"","age":2.704,)"
+             R"("peer_closed":false,"fin_sent":false}]}]})"
              "\n");
   BOOST_TEST(jsonReport({}, numeric) == "{\"emulators\":[]}\n");
 
@@ -171,8 +188,23 @@ BOOST_AUTO_TEST_CASE(lsof_state_names) {
   BOOST_TEST(lsofState(row(0, "connecting", "", 0, "", 0)) == "CONNECTING");
   Row est = row(0, "connected", "127.0.0.1", 1, "127.0.0.1", 2);
   BOOST_TEST(lsofState(est) == "ESTABLISHED");
+  // An older emulator: the kernel's state from /proc decides.
   est.kernelState = "CLOSE_WAIT";  // the peer's FIN: the device keeps the slot connected
   BOOST_TEST(lsofState(est) == "CLOSE_WAIT");
+  est.kernelState = "LAST_ACK";  // then the guest's SHUTDOWN
+  BOOST_TEST(lsofState(est) == "LAST_ACK");
+  est.kernelState = "FIN_WAIT2";  // the guest's SHUTDOWN, acknowledged, no FIN from the peer
+  BOOST_TEST(lsofState(est) == "FIN_WAIT");
+  // The device's word (closeKnown) wins over /proc.
+  est.closeKnown = true;
+  est.kernelState = "CLOSE_WAIT";
+  BOOST_TEST(lsofState(est) == "ESTABLISHED");
+  est.peerClosed = true;
+  BOOST_TEST(lsofState(est) == "CLOSE_WAIT");
+  est.finSent = true;
+  BOOST_TEST(lsofState(est) == "LAST_ACK");
+  est.peerClosed = false;
+  BOOST_TEST(lsofState(est) == "FIN_WAIT");
   BOOST_TEST(lsofState(row(0, "failed", "", 0, "", 0)) == "ERROR");
   BOOST_TEST(lsofState(row(-1, "connected", "", 0, "", 0)) == "CLOSED");  // released, lingering
 }

@@ -23,8 +23,11 @@ struct Row {
   unsigned localPort = 0, remotePort = 0;
   uint64_t bytesReceived = 0, bytesSent = 0, rxQueued = 0, txQueued = 0;
   bool serviceRequest = false;
-  std::string inFile, outFile;  // empty unless the guest named them
+  std::string inFile, outFile;  // empty unless the guest named them (NAMES)
   double ageSeconds = 0;
+  // The device's view of the FINs: the peer's received, ours sent. An older emulator's document
+  // lacks them (closeKnown false); then kernelState stands in for them.
+  bool closeKnown = false, peerClosed = false, finSent = false;
   std::string kernelState;      // from /proc/<pid>/net/tcp*, e.g. CLOSE_WAIT; empty if not found
 };
 
@@ -68,11 +71,13 @@ std::vector<Candidate> scan(const std::string& dir, std::string& error);
 bool processAlive(long pid);
 
 // Kernel TCP state of each connected row from /proc/<pid>/net/tcp and tcp6 (fills kernelState).
+// Only for rows without the device's peer_closed/fin_sent (an older emulator); a no-op otherwise.
 void addKernelStates(Emulator& e);
 
 // ---- view.cpp ----
 
-// lsof's name for the row: LISTEN, CONNECTING, ESTABLISHED, CLOSE_WAIT, CLOSED, ERROR.
+// lsof's name for the row: LISTEN, CONNECTING, ESTABLISHED, CLOSE_WAIT, FIN_WAIT, LAST_ACK,
+// CLOSED, ERROR.
 std::string lsofState(const Row& r);
 
 struct Filter {

@@ -1,5 +1,5 @@
 // Finding emulators and asking them: directory scan, one connection per monitor socket with a
-// deadline, the document, and the kernel's view of each connection from /proc.
+// deadline, the document, and (for older emulators) the kernel's view of each connection from /proc.
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -218,6 +218,11 @@ QueryResult parseDocument(const std::string& text, const std::string& path) {
       row.inFile = str(s, "in_file");
       row.outFile = str(s, "out_file");
       row.ageSeconds = num(s, "age");
+      const json* peer = member(s, "peer_closed");
+      const json* fin = member(s, "fin_sent");
+      row.closeKnown = peer && peer->is_boolean() && fin && fin->is_boolean();
+      row.peerClosed = flag(s, "peer_closed");
+      row.finSent = flag(s, "fin_sent");
       e.rows.push_back(std::move(row));
     }
   }
@@ -257,6 +262,8 @@ const char* tcpStateName(unsigned st) {
 }  // namespace
 
 void addKernelStates(Emulator& e) {
+  if (std::all_of(e.rows.begin(), e.rows.end(), [](const Row& r) { return r.closeKnown || r.remotePort == 0; }))
+    return;  // the device told us everything; /proc is not needed
   for (const char* file : {"tcp", "tcp6"}) {
     std::ifstream in("/proc/" + std::to_string(e.pid) + "/net/" + file);
     std::string line;
@@ -271,7 +278,7 @@ void addKernelStates(Emulator& e) {
         unsigned lport = static_cast<unsigned>(std::stoul(local.substr(lc + 1), nullptr, 16));
         unsigned rport = static_cast<unsigned>(std::stoul(remote.substr(rc + 1), nullptr, 16));
         for (Row& r : e.rows) {
-          if (r.localPort != lport || r.remotePort != rport || r.remotePort == 0) continue;
+          if (r.closeKnown || r.localPort != lport || r.remotePort != rport || r.remotePort == 0) continue;
           if (procAddress(local.substr(0, lc)) != r.localAddress || procAddress(remote.substr(0, rc)) != r.remoteAddress)
             continue;
           r.kernelState = tcpStateName(static_cast<unsigned>(std::stoul(state, nullptr, 16)));

@@ -17,7 +17,8 @@ namespace lsof {
 
 namespace {
 
-const char* const kStates[] = {"LISTEN", "CONNECTING", "ESTABLISHED", "CLOSE_WAIT", "CLOSED", "ERROR"};
+const char* const kStates[] = {"LISTEN",   "CONNECTING", "ESTABLISHED", "CLOSE_WAIT",
+                               "FIN_WAIT", "LAST_ACK",   "CLOSED",      "ERROR"};
 
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -48,9 +49,17 @@ std::string lsofState(const Row& r) {
   if (r.deviceState == "failed") return "ERROR";
   if (r.deviceState == "connecting") return "CONNECTING";
   if (r.deviceState == "listening") return "LISTEN";
-  if (r.deviceState == "connected")  // the device keeps the slot connected after the peer's FIN
-    return r.kernelState == "CLOSE_WAIT" || r.kernelState == "LAST_ACK" ? "CLOSE_WAIT" : "ESTABLISHED";
-  return "CLOSED";
+  if (r.deviceState != "connected") return "CLOSED";
+  // The device keeps the slot connected after either FIN; the guest still holds it.
+  bool peer = r.peerClosed, ours = r.finSent;
+  if (!r.closeKnown) {  // an older emulator: the kernel's state from /proc
+    const std::string& k = r.kernelState;
+    peer = k == "CLOSE_WAIT" || k == "LAST_ACK" || k == "CLOSING" || k == "TIME_WAIT" || k == "CLOSE";
+    ours = k == "FIN_WAIT1" || k == "FIN_WAIT2" || k == "LAST_ACK" || k == "CLOSING" || k == "TIME_WAIT" ||
+           k == "CLOSE";
+  }
+  if (peer) return ours ? "LAST_ACK" : "CLOSE_WAIT";
+  return ours ? "FIN_WAIT" : "ESTABLISHED";
 }
 
 std::optional<Filter::Inet> parseInet(const std::string& text) {
@@ -90,7 +99,7 @@ std::optional<std::set<std::string>> parseStates(const std::string& text, std::s
     if (s.compare(0, 4, "TCP:") == 0) s = s.substr(4);
     if (std::find(std::begin(kStates), std::end(kStates), s) == std::end(kStates)) {
       error = "unknown state '" + text.substr(start, comma - start) +
-              "' (LISTEN, CONNECTING, ESTABLISHED, CLOSE_WAIT, CLOSED, ERROR)";
+              "' (LISTEN, CONNECTING, ESTABLISHED, CLOSE_WAIT, FIN_WAIT, LAST_ACK, CLOSED, ERROR)";
       return std::nullopt;
     }
     states.insert(s);
@@ -236,7 +245,9 @@ std::string jsonReport(const std::vector<Emulator>& emulators, Names& names) {
                        {"service_request", r.serviceRequest},
                        {"in_file", r.inFile},
                        {"out_file", r.outFile},
-                       {"age", ms(r.ageSeconds)}});
+                       {"age", ms(r.ageSeconds)},
+                       {"peer_closed", r.peerClosed},
+                       {"fin_sent", r.finSent}});
     }
     list.push_back({{"socket", m.socket},
                     {"pid", m.pid},
