@@ -271,7 +271,7 @@ const std::string& preparedImage() {
   return image;
 }
 
-Guest::Guest(const std::vector<std::string>& commands) {
+Guest::Guest(const std::vector<std::string>& commands, const std::vector<std::string>& options) {
   static int counter = 0;
   std::string base = workDir() + "/guest" + std::to_string(++counter);
   image_ = base + ".dsk";
@@ -280,10 +280,11 @@ Guest::Guest(const std::vector<std::string>& commands) {
   for (auto& c : commands) script += "run \"" + c + "\" 20\n";
   script += "wait 3600\n";
   writeFile(base + ".script", script);
-  emu_ = std::make_unique<Process>(
-      std::vector<std::string>{env("OBERON_BUILD_DIR") + "/emulator/oberon-emu", "--headless", "--script",
-                               base + ".script", "--timeout", "900", image_},
-      "", base + ".out", base + ".err");
+  std::vector<std::string> argv = {env("OBERON_BUILD_DIR") + "/emulator/oberon-emu", "--headless", "--script",
+                                   base + ".script", "--timeout", "900"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.push_back(image_);
+  emu_ = std::make_unique<Process>(argv, "", base + ".out", base + ".err");
 }
 
 Guest::~Guest() { emu_->terminate(); }
@@ -314,13 +315,14 @@ World& world() {
   if (w) return *w;
   if (!failure.empty()) throw std::runtime_error(failure);  // do not boot again for every test
   try {
-    auto x = std::make_unique<World>(World{freePort(), freePort(), freePort(), nullptr});
+    auto x = std::make_unique<World>(World{freePort(), freePort(), freePort(), nullptr, workDir() + "/world.tcpnet"});
     // The shell starts last: the script types each command into System.Log, so nothing may
     // write to the Log before the script is done (and the shell is the sign that it is).
     x->guest = std::make_unique<Guest>(std::vector<std::string>{
         "NetEcho.Start " + std::to_string(x->echoPort) + " 4",
         "NetHttpd.Start " + std::to_string(x->httpPort) + " 4 2",
-        "NetShell.Start " + std::to_string(x->shellPort) + " 3"});
+        "NetShell.Start " + std::to_string(x->shellPort) + " 3"},
+        std::vector<std::string>{"--monitor", x->monitor});
     auto deadline = Clock::now() + milliseconds(60000);
     while (shell(x->shellPort, "NetStat.List", milliseconds(1000)).find("@0") == std::string::npos) {
       if (Clock::now() >= deadline || !x->guest->running())

@@ -74,10 +74,11 @@ class Socket {
 const std::string& preparedImage();
 std::string workDir();
 
-// oberon-emu running a copy of the prepared image; `commands` run at boot ("Mod.Cmd args").
+// oberon-emu running a copy of the prepared image; `commands` run at boot ("Mod.Cmd args");
+// `options` are added to oberon-emu's command line (e.g. --monitor PATH).
 class Guest {
  public:
-  explicit Guest(const std::vector<std::string>& commands);
+  explicit Guest(const std::vector<std::string>& commands, const std::vector<std::string>& options = {});
   ~Guest();
   const std::string& image() const { return image_; }
   bool running();
@@ -97,6 +98,7 @@ std::string waitLog(int shellPort, const std::string& text, milliseconds limit);
 struct World {
   int shellPort, echoPort, httpPort;
   std::unique_ptr<Guest> guest;
+  std::string monitor;  // its monitor socket (--monitor), for tcpnet-lsof --socket
 };
 World& world();
 

@@ -2,6 +2,9 @@
 // connect and a peer reset, all with the real guest.
 #include <boost/test/unit_test.hpp>
 
+#include <nlohmann/json.hpp>
+#include <thread>
+
 #include "guest.h"
 
 using namespace guest;
@@ -92,6 +95,58 @@ BOOST_AUTO_TEST_CASE(peer_reset_keeps_data_received_before) {
                     milliseconds(15000));
   BOOST_TEST(r.status == 0);
   BOOST_TEST((r.out == data));
+}
+
+// tcpnet-lsof --json rows of the world's emulator (asked on its --monitor socket).
+static nlohmann::json lsofRows(const World& w) {
+  RunResult r = run({env("OBERON_BUILD_DIR") + "/tools/tcpnet-lsof/tcpnet-lsof", "--json", "-n", "-P", "--socket",
+                     w.monitor}, milliseconds(10000));
+  auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  if (r.status != 0 || !doc.is_object() || !doc["emulators"].is_array() || doc["emulators"].size() != 1)
+    return nlohmann::json::array();
+  return doc["emulators"][0]["slots"];
+}
+
+BOOST_AUTO_TEST_CASE(lsof_shows_the_guests_file_names) {
+  World& w = world();
+  auto deadline = Clock::now() + milliseconds(20000);
+  // NetEcho names its one anonymous file with TCPNet.SetNames.
+  Socket echo = Socket::connect(w.echoPort, deadline);
+  BOOST_REQUIRE(echo.sendAll("names?", deadline));
+  BOOST_REQUIRE_EQUAL(echo.recv(6, deadline), "names?");
+  // NetProbe's in-file is Files.New("Names.bin"): TCPNet reports the file's own name; the
+  // anonymous out-file stays unnamed.
+  int port = 0;
+  Socket server = Socket::listen(port);
+  BOOST_REQUIRE(shell(w.shellPort, "NetProbe.Connect 127.0.0.1 " + std::to_string(port) + " Names.bin")
+                    .find("opened") != std::string::npos);
+  Socket peer = server.accept(deadline);
+  BOOST_REQUIRE(peer.valid());
+
+  nlohmann::json rows;
+  const nlohmann::json *echoRow = nullptr, *probeRow = nullptr;
+  for (;;) {  // the probe's slot may still be connecting at the first look
+    rows = lsofRows(w);
+    echoRow = probeRow = nullptr;
+    for (const auto& r : rows) {
+      if (r.value("local_port", 0) == w.echoPort && r.value("state", "") == "ESTABLISHED") echoRow = &r;
+      if (r.value("remote_port", 0) == port && r.value("state", "") == "ESTABLISHED") probeRow = &r;
+    }
+    if ((echoRow && probeRow) || Clock::now() >= deadline) break;
+    std::this_thread::sleep_for(milliseconds(50));  // polling the emulator's monitor
+  }
+  BOOST_REQUIRE_MESSAGE(echoRow && probeRow, rows.dump());
+  BOOST_TEST(echoRow->value("in_file", "?") == "(NetEcho)");
+  BOOST_TEST(echoRow->value("out_file", "?") == "(NetEcho)");
+  BOOST_TEST(probeRow->value("in_file", "?") == "Names.bin");
+  BOOST_TEST(probeRow->value("out_file", "?") == "");
+  for (const auto& r : rows)  // the shell's listening slots are labelled too
+    if (r.value("local_port", 0) == w.shellPort && r.value("state", "") == "LISTEN")
+      BOOST_TEST(r.value("out_file", "?") == "(NetShell.Output)");
+
+  // The peer closes; NetProbe closes on disconn.
+  peer.shutdownSend();
+  BOOST_TEST(waitLog(w.shellPort, "NetProbe 127.0.0.1:" + std::to_string(port) + " closed", milliseconds(20000)) != "");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
