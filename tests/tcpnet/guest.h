@@ -40,6 +40,7 @@ class Guest {
   explicit Guest(const Options& options = {})
       : memory_(kRam, 0xE7F00, 0x18000, 128), net_(memory_, waker_, options) {}
 
+  Device& device() { return net_.device(); }
   uint32_t get(uint32_t offset) { return net_.device().read(offset); }
   void put(uint32_t offset, uint32_t value) { net_.device().write(offset, value); }
   int32_t command(Command c) {
