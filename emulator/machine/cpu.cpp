@@ -299,8 +299,8 @@ uint64_t Cpu::run(uint64_t budget) {
   };
   static_assert(sizeof kLabels / sizeof kLabels[0] == kEnd + 1);
   static const auto kHandlerOffsets = [&] {
-    std::array<int16_t, kEnd + 1> offsets{};
-    for (int k = 0; k <= kEnd; ++k) offsets[k] = static_cast<int16_t>(intptr_t(kLabels[k]) - origin);
+    std::array<int32_t, kEnd + 1> offsets{};
+    for (int k = 0; k <= kEnd; ++k) offsets[k] = static_cast<int32_t>(intptr_t(kLabels[k]) - origin);
     return offsets;
   }();
 
@@ -311,8 +311,8 @@ uint64_t Cpu::run(uint64_t budget) {
   int64_t start = left;  // start - left = instructions executed
   Decoded* d;  // the entry of pc, in the RAM decode cache or the ROM's
   // Sentinels after the last RAM word (Memory keeps one entry more) and the last ROM word.
-  cache[ramWords].op = static_cast<int16_t>(kHandlerOffsets[kEnd]);
-  romCode_[kRomWords].op = static_cast<int16_t>(kHandlerOffsets[kEnd]);
+  cache[ramWords].op = static_cast<int32_t>(kHandlerOffsets[kEnd]);
+  romCode_[kRomWords].op = static_cast<int32_t>(kHandlerOffsets[kEnd]);
 
   // Two ways to the next instruction, written out at the end of every handler rather than
   // shared, so that each guest instruction ends in its own host indirect jump (GCC does not
@@ -353,7 +353,7 @@ fetchOutsideRam:
 
 undecoded: {
   Decoded e = decode(pc < ramWords ? ram[pc] : memory_.rom()[pc - kRomStart / 4], pc);
-  e.op = static_cast<int16_t>(kHandlerOffsets[e.op]);
+  e.op = static_cast<int32_t>(kHandlerOffsets[e.op]);
   *d = e;
   goto *(base + d->op);
 }

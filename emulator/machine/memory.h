@@ -21,9 +21,10 @@ inline constexpr uint32_t kDisplayStart1MiB = 0x0E7F00;  // stock framebuffer an
 
 // One predecoded instruction (see cpu.cpp). op == 0 means "not decoded yet".
 struct Decoded {
-  int16_t op = 0;       // the CPU's handler
+  int32_t op = 0;        // the CPU's handler (an offset into its code: 32 bits, so that any build,
+                         // sanitizers included, fits)
   uint8_t a = 0, b = 0;  // register fields
-  uint32_t imm = 0;     // immediate, branch target, or register c
+  uint32_t imm = 0;      // immediate, branch target, or register c
 };
 
 // Lines [first, last) of the framebuffer changed since the last take (first >= last: nothing).
