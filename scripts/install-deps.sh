@@ -4,7 +4,7 @@
 # Tests: real peers (socat, ncat, netcat-openbsd, curl, python3), Xvfb + xdotool + xclip + imagemagick.
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libboost-dev libboost-test-dev libboost-program-options-dev
-          libsdl2-dev libpng-dev nlohmann-json3-dev socat ncat netcat-openbsd curl python3 xvfb xdotool xclip imagemagick x11-utils)
+          libsdl2-dev libx11-dev libpng-dev nlohmann-json3-dev socat ncat netcat-openbsd curl python3 xvfb xdotool xclip imagemagick x11-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
