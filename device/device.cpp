@@ -88,14 +88,7 @@ void Device::reset() {
     if (slots_[i].state != State::Free) backend_.abort(i, slots_[i].generation);
   for (int e = 0; e < kListenPorts; ++e)
     if (ports_[e].used) backend_.closePort(e);
-  for (Slot& s : slots_) {
-    uint32_t generation = s.generation;
-    ByteRing rx = std::move(s.rx);
-    rx.clear();
-    s = Slot{};
-    s.rx = std::move(rx);
-    s.generation = generation;
-  }
+  for (Slot& s : slots_) clear(s);
   ports_ = {};
   inbox_.take(taken_);  // stale events; the generations would drop them anyway
   taken_.clear();
@@ -345,6 +338,12 @@ void Device::release(int index, bool abort) {
       backend_.closePort(s.portEntry);
     }
   }
+  clear(s);
+}
+
+// Back to a free slot: the receive ring keeps its storage (no allocation on the next OPEN) and
+// the generation stays, so late events of the old connection are still recognised and dropped.
+void Device::clear(Slot& s) {
   uint32_t generation = s.generation;
   ByteRing rx = std::move(s.rx);
   rx.clear();

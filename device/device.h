@@ -77,6 +77,7 @@ class Device final : public risc5::MmioDevice {
   int32_t limitParameter(uint32_t& limit) const;
   int freeSlot() const;
   void release(int index, bool abort);
+  static void clear(Slot& s);
   bool inRam(uint32_t address, uint32_t length) const;
 
   Slot* selected();
