@@ -29,7 +29,8 @@ class Serial {
   uint32_t readStatus();   // polls the input descriptor when nothing is buffered
   uint32_t readData();     // consumes one byte (0 if none)
   void writeData(uint32_t value);
-  void writeControl(uint32_t value) { bitRateSelect_ = value & 1; }
+  // Bit 0 selects the board's bit rate; bytes move at host speed here, so it has no effect.
+  void writeControl(uint32_t) {}
   void reset() { pending_.clear(); }
   bool inputEnded() const { return inEof_ && pending_.empty(); }
   void flushOutput();
@@ -41,7 +42,6 @@ class Serial {
   std::string outBuffer_;
   int inFd_ = -1, outFd_ = -1;
   bool ownIn_ = false, ownOut_ = false, inEof_ = false, inPollable_ = false;
-  uint32_t bitRateSelect_ = 0;
 };
 
 }  // namespace risc5
