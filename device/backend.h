@@ -14,10 +14,10 @@ class NetBackend {
   virtual ~NetBackend() = default;
   // Resolve `host` and connect; rxLimit bounds the bytes ever read from the socket.
   virtual void open(int slot, uint32_t generation, std::string host, uint16_t port,
-                    uint32_t rxLimit) = 0;
+                    uint64_t rxLimit) = 0;
   // Add a serving slot to listening port entry `entry` (0..3) for `port` (0 = OS chooses; only
   // when the entry is new).
-  virtual void listen(int slot, uint32_t generation, int entry, uint16_t port, uint32_t rxLimit) = 0;
+  virtual void listen(int slot, uint32_t generation, int entry, uint16_t port, uint64_t rxLimit) = 0;
   virtual void send(int slot, uint32_t generation, std::vector<uint8_t> bytes) = 0;
   // The guest fetched n received bytes: the backend may read n more.
   virtual void consumed(int slot, uint32_t generation, uint32_t n) = 0;

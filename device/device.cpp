@@ -1,6 +1,7 @@
 #include "device.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "emulator/machine/memory.h"
 
@@ -32,6 +33,7 @@ Device::Device(risc5::Memory& memory, NetBackend& backend, Inbox& inbox, const O
 
 uint32_t Device::read(uint32_t offset) {
   update();
+  if (offset == reg::SRQ) flush();  // the guest's task loop reads SRQ between its SEND rounds
   if (offset == reg::STATUS) {
     Slot* s = selected();
     if (s == nullptr) return 0;
@@ -76,6 +78,7 @@ void Device::write(uint32_t offset, uint32_t value) {
     case reg::LIMIT: limit_ = value; break;
     case reg::CMD:
       update();
+      if (value != static_cast<uint32_t>(Command::Send)) flush();  // requests stay in order
       result_ = execute(value);
       publish();
       break;
@@ -89,6 +92,7 @@ void Device::reset() {
   for (int e = 0; e < kListenPorts; ++e)
     if (ports_[e].used) backend_.closePort(e);
   for (Slot& s : slots_) clear(s);
+  batched_ = 0;
   ports_ = {};
   inbox_.take(taken_);  // stale events; the generations would drop them anyway
   taken_.clear();
@@ -201,9 +205,9 @@ int32_t Device::execute(uint32_t command) {
   }
 }
 
-int32_t Device::limitParameter(uint32_t& limit) const {
+int32_t Device::limitParameter(uint64_t& limit) const {
   if (limit_ > kMaxLength) return kBadLength;
-  limit = limit_ == 0 ? defaultRxLimit_ : limit_;
+  limit = limit_ == 0 ? defaultRxLimit_ : limit_ == kNoLimit ? UINT64_MAX : limit_;
   return kOk;
 }
 
@@ -218,7 +222,7 @@ int32_t Device::open() {
   if (host.empty() || host.size() > kMaxName) return kBadName;
   for (char c : host)
     if (c < 0x21 || c > 0x7E) return kBadName;
-  uint32_t limit;
+  uint64_t limit;
   if (int32_t r = limitParameter(limit); r < 0) return r;
   int index = freeSlot();
   if (index < 0) return kNoSlot;
@@ -233,7 +237,7 @@ int32_t Device::open() {
 
 int32_t Device::listen() {
   if (port_ > 0xFFFF) return kBadPort;
-  uint32_t limit;
+  uint64_t limit;
   if (int32_t r = limitParameter(limit); r < 0) return r;
   int entry = -1;
   if (port_ != 0) {
@@ -262,16 +266,36 @@ int32_t Device::listen() {
   return index;
 }
 
+// SEND batches: a guest that sends a file sector by sector would otherwise cost a posted request,
+// a socket write and a Sent event per KiB. The batch goes to the backend once it holds
+// bufferBytes/4, at the next SRQ read or non-SEND command (the task loop's next round), or when
+// the CPU stops running (flush() at the end of Machine::run), whichever comes first.
 int32_t Device::send(int index, Slot& s) {
   if (len_ > kMaxLength) return kBadLength;
   if (!inRam(adr_, len_)) return kBadMemory;
   uint32_t n = std::min(len_, txFree(s));
   if (n == 0) return 0;
-  std::vector<uint8_t> bytes(n);
-  memory_.readBytes(adr_, bytes);
+  size_t at = s.txBatch.size();
+  s.txBatch.resize(at + n);
+  memory_.readBytes(adr_, std::span<uint8_t>(s.txBatch.data() + at, n));
   s.txQueued += n;
-  backend_.send(index, s.generation, std::move(bytes));
+  batched_ |= 1u << index;
+  if (s.txBatch.size() >= bufferBytes_ / 4) flushSlot(index);
   return static_cast<int32_t>(n);
+}
+
+void Device::flushSlot(int index) {
+  Slot& s = slots_[index];
+  batched_ &= ~(1u << index);
+  if (s.txBatch.empty()) return;
+  std::vector<uint8_t> bytes;
+  bytes.swap(s.txBatch);
+  backend_.send(index, s.generation, std::move(bytes));
+}
+
+void Device::flush() {
+  for (uint32_t pending = batched_; pending != 0; pending &= pending - 1)
+    flushSlot(std::countr_zero(pending));
 }
 
 int32_t Device::recv(int index, Slot& s) {

@@ -29,6 +29,7 @@ class Device final : public risc5::MmioDevice {
   uint32_t read(uint32_t offset) override;   // STATUS clears the slot's event flags
   void write(uint32_t offset, uint32_t value) override;
   void reset() override;                     // aborts every connection, clears all registers
+  void flush() override;                     // hands batched SEND bytes to the backend
   uint32_t peek(uint32_t offset) const;      // like read, without side effects or inbox update
 
  private:
@@ -45,9 +46,10 @@ class Device final : public risc5::MmioDevice {
     uint32_t events = 0;          // pending event flags (flag::events)
     uint32_t generation = 0;
     int portEntry = -1;
-    uint32_t rxLimit = 0;
+    uint64_t rxLimit = 0;
     uint64_t rxDelivered = 0;     // bytes fetched by RECV
     uint32_t txQueued = 0;        // accepted by SEND, not yet reported written
+    std::vector<uint8_t> txBatch; // accepted by SEND, not yet handed to the backend
     ByteRing rx;
     uint16_t localPort = 0, remotePort = 0;
     std::string localAddress, remoteAddress;
@@ -66,6 +68,7 @@ class Device final : public risc5::MmioDevice {
   void apply(NetEvent& event);
   void checkEndOfStream(Slot& s);
   void publish();
+  void flushSlot(int index);
 
   int32_t execute(uint32_t command);
   int32_t open();
@@ -74,7 +77,7 @@ class Device final : public risc5::MmioDevice {
   int32_t recv(int index, Slot& s);
   int32_t address(const std::string& text);
   int32_t names(int index, const Slot& s);
-  int32_t limitParameter(uint32_t& limit) const;
+  int32_t limitParameter(uint64_t& limit) const;
   int freeSlot() const;
   void release(int index, bool abort);
   static void clear(Slot& s);
@@ -96,6 +99,7 @@ class Device final : public risc5::MmioDevice {
   std::array<PortEntry, kListenPorts> ports_;
   std::vector<NetEvent> taken_;  // reused drain buffer
   uint32_t nextGeneration_ = 0;
+  uint32_t batched_ = 0;  // bit i: slot i has bytes in txBatch
   // Registers.
   uint32_t slot_ = 0, adr_ = 0, len_ = 0, port_ = 0, limit_ = 0;
   int32_t result_ = 0;

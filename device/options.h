@@ -13,7 +13,8 @@ struct Options {
   uint32_t rxLimit = 3'200'000;            // default receive limit (LIMIT = 0); < 3,210,912
   uint32_t bufferBytes = 64 * 1024;        // receive buffer and transmit queue per slot
   std::chrono::milliseconds connectTimeout{15'000};  // resolve + connect
-  std::chrono::milliseconds closeLinger{10'000};     // after CLOSE: wait this long for peer's FIN
+  std::chrono::milliseconds closeLinger{10'000};     // after CLOSE and our FIN: wait for the peer's
+  std::chrono::milliseconds closeSendTimeout{60'000};  // after CLOSE: reset a peer that takes no byte
 };
 
 }  // namespace tcpnet

@@ -13,6 +13,7 @@ inline constexpr uint32_t kVersion = 1;
 inline constexpr uint32_t kMaxName = 63;     // host name characters, without the 0
 inline constexpr uint32_t kMaxFileName = 32;  // NAMES: characters of each file name, without the 0
 inline constexpr uint32_t kMaxLength = 0x7FFFFFFF;
+inline constexpr uint32_t kNoLimit = 0x7FFFFFFF;  // LIMIT: receive without a limit (a stream)
 
 // Byte offsets inside the extension window (address = 0FFFFFF00H + offset, i.e. -256 + offset).
 namespace reg {

@@ -56,7 +56,7 @@ std::shared_ptr<Connection> AsioBackend::find(int slot, uint32_t generation) con
   return c && c->generation() == generation ? c : nullptr;
 }
 
-void AsioBackend::open(int slot, uint32_t generation, std::string host, uint16_t port, uint32_t rxLimit) {
+void AsioBackend::open(int slot, uint32_t generation, std::string host, uint16_t port, uint64_t rxLimit) {
   asio::post(io_, [=, this, host = std::move(host)]() mutable {
     auto c = std::make_shared<Connection>(io_, inbox_, options_, slot, generation, rxLimit, -1);
     slots_[slot] = c;
@@ -64,7 +64,7 @@ void AsioBackend::open(int slot, uint32_t generation, std::string host, uint16_t
   });
 }
 
-void AsioBackend::listen(int slot, uint32_t generation, int entry, uint16_t port, uint32_t rxLimit) {
+void AsioBackend::listen(int slot, uint32_t generation, int entry, uint16_t port, uint64_t rxLimit) {
   asio::post(io_, [=, this] {
     auto c = std::make_shared<Connection>(io_, inbox_, options_, slot, generation, rxLimit, entry);
     slots_[slot] = c;

@@ -29,8 +29,8 @@ class AsioBackend final : public NetBackend {
   AsioBackend(const AsioBackend&) = delete;
   AsioBackend& operator=(const AsioBackend&) = delete;
 
-  void open(int slot, uint32_t generation, std::string host, uint16_t port, uint32_t rxLimit) override;
-  void listen(int slot, uint32_t generation, int entry, uint16_t port, uint32_t rxLimit) override;
+  void open(int slot, uint32_t generation, std::string host, uint16_t port, uint64_t rxLimit) override;
+  void listen(int slot, uint32_t generation, int entry, uint16_t port, uint64_t rxLimit) override;
   void send(int slot, uint32_t generation, std::vector<uint8_t> bytes) override;
   void consumed(int slot, uint32_t generation, uint32_t n) override;
   void shutdown(int slot, uint32_t generation) override;

@@ -18,7 +18,7 @@ std::string addressText(const asio::ip::address& address) {
 }
 
 Connection::Connection(asio::io_context& io, Inbox& inbox, const Options& options, int slot,
-                       uint32_t generation, uint32_t rxLimit, int portEntry)
+                       uint32_t generation, uint64_t rxLimit, int portEntry)
     : io_(io),
       inbox_(inbox),
       options_(options),
@@ -218,6 +218,7 @@ void Connection::startWrite() {
     self->bytesSent_ += n;
     self->txQueued_ -= static_cast<uint32_t>(n);
     self->txQueue_.pop_front();
+    if (self->released_) self->armCloseTimer();  // progress: the slow reader gets more time
     NetEvent e{NetEvent::Kind::Sent};
     e.count = static_cast<uint32_t>(n);
     self->push(std::move(e));
@@ -235,16 +236,30 @@ void Connection::close() {
     return;
   }
   shutdownRequested_ = true;
-  timer_.expires_after(options_.closeLinger);
-  timer_.async_wait([self = shared_from_this()](const error_code& ec) {
-    if (!ec) self->closeSocket();
-  });
+  armCloseTimer();
   startWrite();
   startRead();  // now unbounded: drain and drop until the peer's FIN
 }
 
+// After CLOSE one timer guards two waits. While bytes are still queued it runs closeSendTimeout
+// from the last write progress: a slow reader gets every byte, and a reader that takes nothing
+// for that long is reset, so it never mistakes a cut stream for a complete one. Once our FIN is
+// out, closeLinger bounds the wait for the peer's FIN.
+void Connection::armCloseTimer() {
+  timer_.expires_after(finSent_ ? options_.closeLinger : options_.closeSendTimeout);
+  timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (ec || self->phase_ != Phase::Open) return;
+    if (!self->finSent_) {
+      error_code ignored;
+      self->socket_.set_option(asio::socket_base::linger(true, 0), ignored);  // RST
+    }
+    self->closeSocket();
+  });
+}
+
 void Connection::finishClose() {
   if (finSent_ && peerEof_) closeSocket();
+  else if (finSent_) armCloseTimer();  // the linger for the peer's FIN starts now
 }
 
 void Connection::abort() {

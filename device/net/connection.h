@@ -26,7 +26,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using tcp = boost::asio::ip::tcp;
 
   Connection(boost::asio::io_context& io, Inbox& inbox, const Options& options, int slot,
-             uint32_t generation, uint32_t rxLimit, int portEntry);
+             uint32_t generation, uint64_t rxLimit, int portEntry);
 
   void connect(std::string host, uint16_t port);   // client slot
   void bound(const tcp::endpoint& local);          // server slot: its port listens
@@ -55,6 +55,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void startRead();
   void startWrite();
   void finishClose();
+  void armCloseTimer();
   void closeSocket();
   void push(NetEvent event);
 
@@ -63,13 +64,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const Options& options_;
   const int slot_;
   const uint32_t generation_;
-  const uint32_t rxLimit_;
+  const uint64_t rxLimit_;
   const int portEntry_;  // -1 for a client slot
   const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
 
   tcp::socket socket_;
   tcp::resolver resolver_;
-  boost::asio::steady_timer timer_;  // connect timeout, then close linger
+  boost::asio::steady_timer timer_;  // connect timeout; after CLOSE: write progress, then linger
   Phase phase_;
   Reason reason_ = Reason::None;
   bool timedOut_ = false;

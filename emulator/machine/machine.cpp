@@ -149,6 +149,7 @@ uint64_t Machine::run(uint64_t budget) {
     }
   }
   instructions_ += done;
+  if (MmioDevice* ext = bus_.extension()) ext->flush();
   return done;
 }
 

@@ -15,6 +15,9 @@ class MmioDevice {
   virtual void write(uint32_t offset, uint32_t value) = 0;
   // Called on power-on reset and on the front end's soft reset (F12).
   virtual void reset() {}
+  // Called when the CPU stops running for a while (the end of Machine::run): a device that
+  // batches work for another thread hands it over here, so nothing waits on the next access.
+  virtual void flush() {}
 };
 
 }  // namespace risc5

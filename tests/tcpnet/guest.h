@@ -68,7 +68,9 @@ class Guest {
     select(slot);
     put(reg::ADR, kTxArea);
     put(reg::LEN, static_cast<uint32_t>(bytes.size()));
-    return command(Command::Send);
+    int32_t n = command(Command::Send);
+    device().flush();  // this guest stops after each SEND, as the CPU does at the end of a run
+    return n;
   }
   // RECV up to max bytes; appends them to `into`; returns the result code.
   int32_t recv(int slot, std::string& into, uint32_t max = 65536) {

@@ -1,0 +1,102 @@
+// CLOSE in the background: a slow reader still gets every queued byte and a clean FIN; a reader
+// that stops taking bytes for good is reset, never handed a clean end after a cut stream.
+#include <boost/test/unit_test.hpp>
+#include <cerrno>
+#include <thread>
+
+#include "guest.h"
+
+using namespace tcpnet;
+using namespace tcpnet::test;
+
+namespace {
+
+// Listener with a small receive buffer (accepted sockets inherit it), so that the device's queue
+// cannot drain into the kernel while the peer does not read.
+int smallBufferListener(uint16_t& port) {
+  int lfd = listenOn(port);
+  int small = 4096;
+  setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  return lfd;
+}
+
+// Sends pattern bytes until the device holds a full queue that does not drain for 200 ms (the
+// kernel's buffers are full too); returns the number of bytes the device accepted.
+size_t fillUntilStuck(Guest& g, int s) {
+  size_t total = 0;
+  std::string chunk(65536, '\0');
+  auto quietSince = std::chrono::steady_clock::now();
+  g.waitUntil([&] {
+    for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = static_cast<char>(patternByte(total + i, 7));
+    int32_t n = g.send(s, chunk);
+    if (n > 0) {
+      total += static_cast<size_t>(n);
+      quietSince = std::chrono::steady_clock::now();
+    }
+    return std::chrono::steady_clock::now() - quietSince > 200ms;
+  }, 20s);
+  return total;
+}
+
+bool isPattern(const std::string& got, uint32_t seed) {
+  for (size_t i = 0; i < got.size(); ++i)
+    if (static_cast<uint8_t>(got[i]) != patternByte(i, seed)) return false;
+  return true;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(background_close)
+
+BOOST_AUTO_TEST_CASE(slow_reader_gets_every_byte_then_fin) {
+  Options o;
+  o.closeLinger = 200ms;      // shorter than the reader's pause: must not cut the stream
+  o.closeSendTimeout = 5s;
+  uint16_t port = 0;
+  int lfd = smallBufferListener(port);
+  Guest g(o);
+  int s = g.open("127.0.0.1", port);
+  int fd = acceptOne(lfd);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_REQUIRE(g.waitFlag(s, flag::hostc));
+  size_t total = fillUntilStuck(g, s);
+  BOOST_TEST_MESSAGE("queued before CLOSE: " << total);
+  BOOST_REQUIRE(total > 65536u);
+  BOOST_TEST(g.simple(s, Command::Close) == kOk);
+  std::this_thread::sleep_for(800ms);  // the slow reader: longer than closeLinger, on purpose
+  std::string got = readUpTo(fd);
+  int err = errno;
+  BOOST_TEST(got.size() == total, "received " << got.size() << " of " << total << ", errno " << err);
+  BOOST_TEST(isPattern(got, 7));
+  ::close(fd);
+  ::close(lfd);
+}
+
+BOOST_AUTO_TEST_CASE(reader_that_stops_for_good_is_reset) {
+  Options o;
+  o.closeLinger = 200ms;
+  o.closeSendTimeout = 300ms;  // no byte taken for this long: reset
+  uint16_t port = 0;
+  int lfd = smallBufferListener(port);
+  Guest g(o);
+  int s = g.open("127.0.0.1", port);
+  int fd = acceptOne(lfd);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_REQUIRE(g.waitFlag(s, flag::hostc));
+  size_t total = fillUntilStuck(g, s);
+  BOOST_TEST(g.simple(s, Command::Close) == kOk);
+  std::this_thread::sleep_for(1500ms);  // far past closeSendTimeout
+  std::string got;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<size_t>(n));
+  int err = errno;
+  BOOST_TEST(n < 0, "the stream ended cleanly after " << got.size() << " of " << total << " bytes");
+  BOOST_TEST(err == ECONNRESET);
+  BOOST_TEST(got.size() < total);
+  BOOST_TEST(isPattern(got, 7));
+  ::close(fd);
+  ::close(lfd);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
