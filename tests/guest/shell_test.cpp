@@ -10,9 +10,11 @@ BOOST_AUTO_TEST_SUITE(remote_shell)
 BOOST_AUTO_TEST_CASE(command_output_and_result) {
   World& w = world();
   std::string r = shell(w.shellPort, "NetStat.List");
-  // NetStat lists the shell's own connected slot and ends with the count; "@0" = Oberon.Call res 0.
+  // NetStat lists the shell's own connected slot, the count, then heap and disk use; "@0" =
+  // Oberon.Call res 0.
   BOOST_TEST(r.find("connected 127.0.0.1:" + std::to_string(w.shellPort)) != std::string::npos, r);
-  BOOST_TEST(r.find(" slots in use\n@0\n") != std::string::npos, r);
+  BOOST_TEST(r.find(" slots in use\nheap ") != std::string::npos, r);
+  BOOST_TEST(r.find(" sectors\n@0\n") != std::string::npos, r);
   // Oberon.Call's result codes: 1 module not found, 5 command not found.
   BOOST_TEST(shell(w.shellPort, "NoSuchModule.Run") .find("module not found\n@1\n") != std::string::npos);
   BOOST_TEST(shell(w.shellPort, "NetStat.NoSuchCommand").find("command not found\n@5\n") != std::string::npos);
