@@ -1,125 +1,97 @@
 // Echo benchmark through TCPNet.Mod (not a test; prints figures). The guest runs NetEcho on a
-// copy of $OBERON_IMAGE prepared with disk-images/prepare: every byte goes device -> in-file ->
-// device through the Oberon task loop (one file is the slot's in-file and out-file).
-//   1. throughput: 3,000,000 bytes per connection (below the in-file limit), one thread sending
-//      and one receiving at once; MB/s = 10^6 bytes of the echoed stream per second; 3 runs.
-//   2. latency: 1-byte round trips on one connection, p50 / p99 / max.
-// The same two figures for a plain loopback echo thread in this process (the host's floor).
-//   OBERON_IMAGE=... bench_guest [--round-trips N]
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+// copy of $OBERON_IMAGE prepared with disk-images/prepare: every byte goes device -> the ring
+// file (in-file and out-file at once) -> device through the Oberon task loop.
+//   1. throughput: MIB MiB (default 1024: a sustained stream, 330 times Oberon's largest file),
+//      one thread sending and one checking the echo; MB/s = 10^6 bytes of the stream per second;
+//      RUNS runs (default 3); the emulator's resident memory before and after each run;
+//   2. latency: 1-byte round trips, p50 / p99 / max.
+// The same figures for bench/support's loopback echo thread (the same baseline as bench_tcpnet).
+//   OBERON_IMAGE=... bench_guest [--mib N] [--runs N] [--round-trips N]
+#include <csignal>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "echo_load.h"
 #include "guest.h"
-
-using namespace guest;
 
 namespace {
 
-constexpr size_t kStream = 3000000;
-
 struct Figures {
   std::vector<double> mbps;
-  double p50 = 0, p99 = 0, max = 0;  // microseconds
+  bench::Latency lat;
 };
 
-double throughput(int port) {
-  std::string data = randomBytes(kStream, 7);
-  auto deadline = Clock::now() + std::chrono::seconds(60);
-  Socket s = Socket::connect(port, deadline);
-  if (!s.valid()) throw std::runtime_error("cannot connect to the echo server");
-  auto t0 = Clock::now();
-  bool sent = false;
-  std::thread writer([&] {
-    sent = s.sendAll(data, deadline);
-    s.shutdownSend();
-  });
-  std::string back = s.recv(kStream, deadline);
-  auto t1 = Clock::now();
-  writer.join();
-  if (!sent || back != data)
-    throw std::runtime_error("echo on port " + std::to_string(port) + " differs or timed out (" + std::to_string(back.size()) + " bytes back)");
-  return kStream / std::chrono::duration<double>(t1 - t0).count() / 1e6;
-}
-
-void latency(int port, int n, Figures& f) {
-  auto deadline = Clock::now() + std::chrono::seconds(60);
-  Socket s = Socket::connect(port, deadline);
-  std::vector<double> us;
-  for (int i = 0; i < n; ++i) {
-    auto t0 = Clock::now();
-    if (!s.sendAll("x", deadline) || s.recv(1, deadline) != "x") throw std::runtime_error("round trip failed");
-    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-  }
-  std::sort(us.begin(), us.end());
-  f.p50 = us[us.size() / 2];
-  f.p99 = us[us.size() * 99 / 100];
-  f.max = us.back();
-}
-
-// The plain loopback echo: one thread per connection, read and write back.
-void plainEcho(Socket* server) {
-  for (;;) {
-    Socket c = server->accept(Clock::now() + std::chrono::seconds(120));
-    if (!c.valid()) return;
-    std::thread([c = std::move(c)]() mutable {
-      for (;;) {
-        std::string b = c.recvSome(Clock::now() + std::chrono::seconds(120));
-        if (b.empty() || !c.sendAll(b, Clock::now() + std::chrono::seconds(60))) return;
-      }
-    }).detach();
-  }
+long rssKiB(pid_t pid, const char* field) {  // VmRSS or VmHWM of /proc/PID/status
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field) + 1);
+  return -1;
 }
 
 void print(const char* name, const Figures& f) {
   std::vector<double> m = f.mbps;
   std::sort(m.begin(), m.end());
-  std::printf("%-28s %8.1f %8.1f %8.1f   %8.1f %8.1f %8.1f\n", name, m.front(), m[m.size() / 2], m.back(), f.p50,
-              f.p99, f.max);
+  std::printf("%-28s %8.1f %8.1f %8.1f   %8.1f %8.1f %8.1f\n", name, m.front(), m[m.size() / 2], m.back(),
+              f.lat.p50, f.lat.p99, f.lat.max);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int trips = 2000;
+  size_t mib = 1024;
+  int runs = 3, trips = 2000;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--round-trips") && i + 1 < argc) trips = std::atoi(argv[++i]);
+    bool more = i + 1 < argc;
+    if (!std::strcmp(argv[i], "--round-trips") && more) trips = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--mib") && more) mib = std::strtoul(argv[++i], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--runs") && more) runs = std::atoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: OBERON_IMAGE=STOCK.dsk bench_guest [--round-trips N]\n");
+      std::fprintf(stderr, "usage: OBERON_IMAGE=STOCK.dsk bench_guest [--mib N] [--runs N] [--round-trips N]\n");
       return 2;
     }
   }
+  if (mib == 0 || runs < 1 || trips < 10) {
+    std::fprintf(stderr, "bench_guest: --mib and --runs must be > 0, --round-trips >= 10\n");
+    return 2;
+  }
+  std::signal(SIGPIPE, SIG_IGN);
   setenv("OBERON_BUILD_DIR", DEFAULT_BUILD_DIR, 0);
   setenv("OBERON_SOURCE_DIR", DEFAULT_SOURCE_DIR, 0);
   try {
-    env("OBERON_IMAGE");
+    guest::env("OBERON_IMAGE");
     Figures guestFig, plainFig;
-    {
-      int port = freePort();
-      Guest g({"NetEcho.Start " + std::to_string(port) + " 4"});
-      (void)Socket::connect(port, Clock::now() + std::chrono::seconds(60));  // up: connect works
-      for (int r = 0; r < 3; ++r) guestFig.mbps.push_back(throughput(port));
-      latency(port, trips, guestFig);
-    }  // the emulator is stopped here
-    int plainPort = 0;
-    auto* server = new Socket(Socket::listen(plainPort));  // lives until exit, as its thread does
-    std::thread(plainEcho, server).detach();
-    for (int r = 0; r < 3; ++r) plainFig.mbps.push_back(throughput(plainPort));
-    latency(plainPort, trips, plainFig);
-    std::printf("echo of %zu bytes x3, %d one-byte round trips\n", kStream, trips);
+    bench::LoopbackEcho plain;
+    int port = guest::freePort();
+    guest::Guest g({"NetEcho.Start " + std::to_string(port) + " 4"});
+    (void)guest::Socket::connect(port, guest::Clock::now() + std::chrono::seconds(60));  // up: connect works
+    bool exact = true;
+    std::printf("emulator RSS at start %ld KiB\n", rssKiB(g.pid(), "VmRSS:"));
+    for (int r = 0; r < runs; ++r) {
+      bench::Throughput t = bench::throughput(port, mib << 20);
+      exact = exact && t.exact;
+      guestFig.mbps.push_back(t.mbPerSecond);
+      std::printf("run %d: %zu MiB in %.1f s, %.1f MB/s%s, emulator RSS %ld KiB (peak %ld KiB)\n", r + 1, mib,
+                  t.seconds, t.mbPerSecond, t.exact ? "" : " [ECHO DIFFERS]", rssKiB(g.pid(), "VmRSS:"),
+                  rssKiB(g.pid(), "VmHWM:"));
+      std::fflush(stdout);
+      bench::Throughput p = bench::throughput(plain.port(), mib << 20);
+      exact = exact && p.exact;
+      plainFig.mbps.push_back(p.mbPerSecond);
+    }
+    guestFig.lat = bench::latency(port, trips);
+    plainFig.lat = bench::latency(plain.port(), trips);
+    if (!guestFig.lat.ok || !plainFig.lat.ok) throw std::runtime_error("a 1-byte round trip failed");
+    std::printf("echo of %zu MiB x%d, %d one-byte round trips\n", mib, runs, trips);
     std::printf("%-28s %8s %8s %8s   %8s %8s %8s\n", "", "MB/s min", "median", "max", "p50 us", "p99 us", "max us");
     print("guest NetEcho (TCPNet.Mod)", guestFig);
-    print("plain loopback echo", plainFig);
-    std::fflush(stdout);
-    std::exit(0);  // detached echo threads may still wait in poll
+    print("loopback echo (bench/support)", plainFig);
+    return exact ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_guest: %s\n", e.what());
     return 1;

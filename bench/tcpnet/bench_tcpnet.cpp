@@ -30,89 +30,25 @@
 #include <thread>
 #include <vector>
 
+#include "echo_load.h"
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace bench;
 
-[[noreturn]] void fail(const std::string& why) {
+[[noreturn]] void die(const std::string& why) {
   std::fprintf(stderr, "bench_tcpnet: %s\n", why.c_str());
   std::exit(1);
 }
-
-int connectTo(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-    fail("cannot connect to 127.0.0.1:" + std::to_string(port));
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
-
-bool sendAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t k = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) return false;
-    p += k;
-    n -= static_cast<size_t>(k);
-  }
-  return true;
-}
-
-// ---- The host's own echo: one thread, blocking sockets, serves connections one after another.
-class LoopbackEcho {
- public:
-  LoopbackEcho() {
-    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (listen_ < 0 || ::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::listen(listen_, 4) != 0 || ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      fail("cannot open the loopback echo socket");
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~LoopbackEcho() {
-    ::shutdown(listen_, SHUT_RDWR);  // ends accept()
-    thread_.join();
-    ::close(listen_);
-  }
-  int port() const { return port_; }
-
- private:
-  void serve() {
-    std::vector<char> buf(64 * 1024);
-    for (;;) {
-      int c = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) return;
-      int one = 1;
-      ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      for (;;) {
-        ssize_t n = ::recv(c, buf.data(), buf.size(), 0);
-        if (n <= 0 || !sendAll(c, buf.data(), static_cast<size_t>(n))) break;
-      }
-      ::close(c);
-    }
-  }
-  int listen_ = -1;
-  int port_ = 0;
-  std::thread thread_;
-};
 
 // ---- oberon-emu with the echo server, killed by its pid at the end.
 class Emulator {
  public:
   Emulator(const std::string& emulator, const std::string& firmware) {
     int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) fail("pipe failed");
+    if (::pipe2(out, O_CLOEXEC) != 0) die("pipe failed");
     pid_ = ::fork();
-    if (pid_ < 0) fail("fork failed");
+    if (pid_ < 0) die("fork failed");
     if (pid_ == 0) {
       ::dup2(out[1], 1);
       ::execl(emulator.c_str(), emulator.c_str(), "--boot-from-serial", "--serial-in", firmware.c_str(),
@@ -128,12 +64,12 @@ class Emulator {
       char c[64];
       ssize_t n;
       if (left <= 0 || ::poll(&p, 1, left) <= 0 || (n = ::read(out[0], c, sizeof c)) <= 0)
-        fail("the echo server printed no port within 10 s (" + emulator + ", " + firmware + ")");
+        die("the echo server printed no port within 10 s (" + emulator + ", " + firmware + ")");
       line.append(c, static_cast<size_t>(n));
     }
     out_ = out[0];
     port_ = std::atoi(line.c_str());
-    if (port_ <= 0) fail("the echo server printed '" + line + "' instead of a port");
+    if (port_ <= 0) die("the echo server printed '" + line + "' instead of a port");
   }
   ~Emulator() {
     ::kill(pid_, SIGKILL);
@@ -163,93 +99,19 @@ class Emulator {
   int port_ = 0;
 };
 
-// ---- Measurements
-
-struct Throughput {
-  double mbPerSecond = 0;
-  double seconds = 0;
-  bool exact = false;
-};
-
-// Sends `total` bytes of a fixed pseudo-random pattern while another thread receives and
-// compares the echo; the time runs from the first send to the last byte received.
-Throughput throughput(int port, size_t total) {
-  constexpr size_t kChunk = 64 * 1024;
-  // Byte i of the stream is pattern[i % kPeriod]; a prime period, so that a lost or repeated
-  // buffer (64 KiB in the guest) cannot line up with the pattern.
-  constexpr size_t kPeriod = 65521;
-  std::vector<char> pattern(kPeriod + kChunk);
-  uint32_t x = 12345;
-  for (size_t i = 0; i < pattern.size(); ++i)
-    pattern[i] = i < kPeriod ? static_cast<char>((x = x * 1103515245 + 12345) >> 24) : pattern[i - kPeriod];
-  int fd = connectTo(port);
-  Throughput t;
-  auto start = Clock::now();
-  std::thread sender([&] {
-    size_t sent = 0;
-    while (sent < total) {
-      size_t n = std::min(kChunk, total - sent);
-      if (!sendAll(fd, pattern.data() + sent % kPeriod, n)) return;
-      sent += n;
-    }
-    ::shutdown(fd, SHUT_WR);
-  });
-  std::vector<char> buf(kChunk);
-  size_t got = 0;
-  bool exact = true;
-  while (got < total) {
-    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
-    if (n <= 0) break;
-    for (ssize_t k = 0; k < n;) {
-      size_t at = (got + static_cast<size_t>(k)) % kPeriod;
-      size_t run = std::min(static_cast<size_t>(n - k), kPeriod - at);
-      if (std::memcmp(buf.data() + k, pattern.data() + at, run) != 0) exact = false;
-      k += static_cast<ssize_t>(run);
-    }
-    got += static_cast<size_t>(n);
-  }
-  t.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  sender.join();
-  ::close(fd);
-  t.exact = exact && got == total;
-  t.mbPerSecond = double(got) / t.seconds / 1e6;
-  return t;
-}
-
-struct Latency {
-  double p50 = 0, p99 = 0, max = 0;  // microseconds
-  size_t slow = 0;                    // round trips of 500 us or more
-  bool ok = false;
-};
-
-Latency latency(int port, int roundTrips) {
-  int fd = connectTo(port);
-  std::vector<double> us;
-  us.reserve(static_cast<size_t>(roundTrips));
-  Latency l;
-  char c = 'x', back = 0;
-  for (int i = 0; i < roundTrips + roundTrips / 10; ++i) {  // the first tenth warms up
-    auto t0 = Clock::now();
-    if (!sendAll(fd, &c, 1) || ::recv(fd, &back, 1, MSG_WAITALL) != 1 || back != c) {
-      ::close(fd);
-      return l;
-    }
-    if (i >= roundTrips / 10) us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-    c = static_cast<char>('a' + i % 26);
-  }
-  ::close(fd);
-  std::sort(us.begin(), us.end());
-  l.p50 = us[us.size() / 2];
-  l.p99 = us[us.size() * 99 / 100];
-  l.max = us.back();
-  l.slow = static_cast<size_t>(us.end() - std::lower_bound(us.begin(), us.end(), 500.0));
-  l.ok = true;
-  return l;
-}
-
 }  // namespace
 
+int run(int argc, char** argv);
+
 int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    die(e.what());
+  }
+}
+
+int run(int argc, char** argv) {
   size_t mib = 64;
   int roundTrips = 2000;
   std::string emulator = EMULATOR, firmware = ECHO_SERIAL;
@@ -260,9 +122,9 @@ int main(int argc, char** argv) {
     else if (a == "--round-trips" && more) roundTrips = std::atoi(argv[++i]);
     else if (a == "--emulator" && more) emulator = argv[++i];
     else if (a == "--firmware" && more) firmware = argv[++i];
-    else fail("usage: bench_tcpnet [--mib N] [--round-trips N] [--emulator PATH] [--firmware PATH]");
+    else die("usage: bench_tcpnet [--mib N] [--round-trips N] [--emulator PATH] [--firmware PATH]");
   }
-  if (mib == 0 || roundTrips < 10) fail("--mib must be > 0 and --round-trips >= 10");
+  if (mib == 0 || roundTrips < 10) die("--mib must be > 0 and --round-trips >= 10");
   std::signal(SIGPIPE, SIG_IGN);
 
   LoopbackEcho plain;
@@ -284,7 +146,7 @@ int main(int argc, char** argv) {
   double latencyWall = std::chrono::duration<double>(Clock::now() - l0).count();
   emuCpu = emu.cpuSeconds() - cpu0;
   Latency lp = latency(plain.port(), roundTrips);
-  if (!le.ok || !lp.ok) fail("a 1-byte round trip failed");
+  if (!le.ok || !lp.ok) die("a 1-byte round trip failed");
   std::printf("latency %d round trips of 1 byte: emulator p50 %.1f us, p99 %.1f us, max %.1f us, "
               "%zu >= 500 us (emulator CPU %.0f%%) | loopback p50 %.1f us, p99 %.1f us, max %.1f us, "
               "%zu >= 500 us\n",

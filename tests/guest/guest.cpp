@@ -223,6 +223,17 @@ bool Socket::eof(Clock::time_point deadline) {
   }
 }
 
+bool Socket::endsWithReset(Clock::time_point deadline) {
+  char buf[4096];
+  for (;;) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, remainingMs(deadline)) != 1) return false;
+    ssize_t k = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+    if (k == 0) return false;
+    if (k < 0 && errno != EAGAIN && errno != EINTR) return errno == ECONNRESET;
+  }
+}
+
 void Socket::shutdownSend() { ::shutdown(fd_, SHUT_WR); }
 
 void Socket::reset() {

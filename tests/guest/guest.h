@@ -61,6 +61,7 @@ class Socket {
   std::string recv(size_t n, Clock::time_point deadline);  // until n bytes, EOF or deadline
   std::string recvSome(Clock::time_point deadline);        // what is there (>= 1 byte), "" at EOF
   bool eof(Clock::time_point deadline);                    // drains; true at EOF before deadline
+  bool endsWithReset(Clock::time_point deadline);          // drains; true if a reset ends it
   void shutdownSend();
   void reset();  // SO_LINGER 0 + close: the peer gets RST
   bool valid() const { return fd_ >= 0; }
@@ -81,6 +82,7 @@ class Guest {
   explicit Guest(const std::vector<std::string>& commands, const std::vector<std::string>& options = {});
   ~Guest();
   const std::string& image() const { return image_; }
+  pid_t pid() const { return emu_->pid(); }
   bool running();
 
  private:
