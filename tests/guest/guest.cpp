@@ -212,27 +212,22 @@ std::string Socket::recvSome(Clock::time_point deadline) {
   }
 }
 
-bool Socket::eof(Clock::time_point deadline) {
+// Reads and drops until the stream ends: 0 at a clean end (FIN), the errno of an error (a reset),
+// -1 if the deadline came first.
+int Socket::drain(Clock::time_point deadline) {
   char buf[4096];
   for (;;) {
     pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, remainingMs(deadline)) != 1) return false;
+    if (::poll(&p, 1, remainingMs(deadline)) != 1) return -1;
     ssize_t k = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
-    if (k == 0) return true;
-    if (k < 0 && errno != EAGAIN && errno != EINTR) return true;  // reset counts as the end too
+    if (k == 0) return 0;
+    if (k < 0 && errno != EAGAIN && errno != EINTR) return errno;
   }
 }
 
-bool Socket::endsWithReset(Clock::time_point deadline) {
-  char buf[4096];
-  for (;;) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, remainingMs(deadline)) != 1) return false;
-    ssize_t k = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
-    if (k == 0) return false;
-    if (k < 0 && errno != EAGAIN && errno != EINTR) return errno == ECONNRESET;
-  }
-}
+bool Socket::eof(Clock::time_point deadline) { return drain(deadline) >= 0; }  // a reset ends it too
+
+bool Socket::endsWithReset(Clock::time_point deadline) { return drain(deadline) == ECONNRESET; }
 
 void Socket::shutdownSend() { ::shutdown(fd_, SHUT_WR); }
 

@@ -67,6 +67,7 @@ class Socket {
   bool valid() const { return fd_ >= 0; }
 
  private:
+  int drain(Clock::time_point deadline);
   int fd_ = -1;
 };
 

@@ -44,59 +44,62 @@ bool isPattern(const std::string& got, uint32_t seed) {
   return true;
 }
 
+// A connected slot whose peer (fd) reads nothing yet, with the device's queue full and stuck.
+struct StuckSender {
+  explicit StuckSender(const Options& o) : g(o) {
+    lfd = smallBufferListener(port);
+    slot = g.open("127.0.0.1", port);
+    fd = acceptOne(lfd);
+    BOOST_REQUIRE(fd >= 0);
+    BOOST_REQUIRE(g.waitFlag(slot, flag::hostc));
+    queued = fillUntilStuck(g, slot);
+    BOOST_TEST_MESSAGE("queued before CLOSE: " << queued);
+    BOOST_REQUIRE(queued > 65536u);
+  }
+  ~StuckSender() {
+    ::close(fd);
+    ::close(lfd);
+  }
+  uint16_t port = 0;
+  int lfd = -1, fd = -1, slot = -1;
+  Guest g;
+  size_t queued = 0;
+};
+
+Options closeOptions(std::chrono::milliseconds sendTimeout) {
+  Options o;
+  o.closeLinger = 200ms;  // shorter than the slow reader's pause: must not cut the stream
+  o.closeSendTimeout = sendTimeout;
+  return o;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(background_close)
 
 BOOST_AUTO_TEST_CASE(slow_reader_gets_every_byte_then_fin) {
-  Options o;
-  o.closeLinger = 200ms;      // shorter than the reader's pause: must not cut the stream
-  o.closeSendTimeout = 5s;
-  uint16_t port = 0;
-  int lfd = smallBufferListener(port);
-  Guest g(o);
-  int s = g.open("127.0.0.1", port);
-  int fd = acceptOne(lfd);
-  BOOST_REQUIRE(fd >= 0);
-  BOOST_REQUIRE(g.waitFlag(s, flag::hostc));
-  size_t total = fillUntilStuck(g, s);
-  BOOST_TEST_MESSAGE("queued before CLOSE: " << total);
-  BOOST_REQUIRE(total > 65536u);
-  BOOST_TEST(g.simple(s, Command::Close) == kOk);
+  StuckSender s(closeOptions(5s));
+  BOOST_TEST(s.g.simple(s.slot, Command::Close) == kOk);
   std::this_thread::sleep_for(800ms);  // the slow reader: longer than closeLinger, on purpose
-  std::string got = readUpTo(fd);
+  std::string got = readUpTo(s.fd);
   int err = errno;
-  BOOST_TEST(got.size() == total, "received " << got.size() << " of " << total << ", errno " << err);
+  BOOST_TEST(got.size() == s.queued, "received " << got.size() << " of " << s.queued << ", errno " << err);
   BOOST_TEST(isPattern(got, 7));
-  ::close(fd);
-  ::close(lfd);
 }
 
 BOOST_AUTO_TEST_CASE(reader_that_stops_for_good_is_reset) {
-  Options o;
-  o.closeLinger = 200ms;
-  o.closeSendTimeout = 300ms;  // no byte taken for this long: reset
-  uint16_t port = 0;
-  int lfd = smallBufferListener(port);
-  Guest g(o);
-  int s = g.open("127.0.0.1", port);
-  int fd = acceptOne(lfd);
-  BOOST_REQUIRE(fd >= 0);
-  BOOST_REQUIRE(g.waitFlag(s, flag::hostc));
-  size_t total = fillUntilStuck(g, s);
-  BOOST_TEST(g.simple(s, Command::Close) == kOk);
+  StuckSender s(closeOptions(300ms));  // no byte taken for this long: reset
+  BOOST_TEST(s.g.simple(s.slot, Command::Close) == kOk);
   std::this_thread::sleep_for(1500ms);  // far past closeSendTimeout
   std::string got;
   char buf[65536];
   ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<size_t>(n));
+  while ((n = ::recv(s.fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<size_t>(n));
   int err = errno;
-  BOOST_TEST(n < 0, "the stream ended cleanly after " << got.size() << " of " << total << " bytes");
+  BOOST_TEST(n < 0, "the stream ended cleanly after " << got.size() << " of " << s.queued << " bytes");
   BOOST_TEST(err == ECONNRESET);
-  BOOST_TEST(got.size() < total);
+  BOOST_TEST(got.size() < s.queued);
   BOOST_TEST(isPattern(got, 7));
-  ::close(fd);
-  ::close(lfd);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
