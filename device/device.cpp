@@ -348,9 +348,11 @@ int32_t Device::names(int index, const Slot& s) {
   return kOk;
 }
 
+// CLOSE with received bytes the guest never fetched resets, as a socket closed with unread data
+// does: the peer must not take a clean end for delivery.
 void Device::release(int index, bool abort) {
   Slot& s = slots_[index];
-  if (abort) {
+  if (abort || s.rx.size() > 0) {
     backend_.abort(index, s.generation);
   } else {
     backend_.close(index, s.generation);

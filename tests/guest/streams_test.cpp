@@ -56,9 +56,11 @@ std::string echoStream(int port, uint64_t n, unsigned seed, Clock::time_point de
   }
   writer.join();
   if (error.empty() && !sentAll) error = "could not send everything";
-  if (error.empty()) {
+  if (error.empty()) {  // then the end, and not one byte more
     s.shutdownSend();
-    if (!s.eof(deadline)) error = "no end of stream after the echo";
+    size_t extra = 0;
+    for (std::string part; !(part = s.recvSome(deadline)).empty();) extra += part.size();
+    if (extra > 0) error = std::to_string(extra) + " bytes after the echo";
   }
   return error;
 }

@@ -1,5 +1,6 @@
 // CLOSE in the background: a slow reader still gets every queued byte and a clean FIN; a reader
-// that stops taking bytes for good is reset, never handed a clean end after a cut stream.
+// that stops taking bytes for good is reset, and so is a peer whose bytes the guest never
+// fetched: nobody is handed a clean end after a cut stream.
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
 #include <thread>
@@ -100,6 +101,26 @@ BOOST_AUTO_TEST_CASE(reader_that_stops_for_good_is_reset) {
   BOOST_TEST(err == ECONNRESET);
   BOOST_TEST(got.size() < s.queued);
   BOOST_TEST(isPattern(got, 7));
+}
+
+BOOST_AUTO_TEST_CASE(close_with_unread_bytes_resets) {
+  uint16_t port = 0;
+  int lfd = listenOn(port);
+  Guest g;
+  int slot = g.open("127.0.0.1", port);
+  int fd = acceptOne(lfd);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_REQUIRE(g.waitFlag(slot, flag::hostc));
+  BOOST_REQUIRE(writeAll(fd, "never fetched"));
+  BOOST_REQUIRE(g.waitFlag(slot, flag::newrx));  // in the device, not taken by RECV
+  BOOST_TEST(g.simple(slot, Command::Close) == kOk);
+  char buf[64];
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  int err = errno;
+  BOOST_TEST(n < 0, "the peer saw a clean end although its bytes were dropped");
+  BOOST_TEST(err == ECONNRESET);
+  ::close(fd);
+  ::close(lfd);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
