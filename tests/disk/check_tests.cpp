@@ -1,4 +1,4 @@
-// The shared image checks clean and lists as expected; deliberately damaged copies are reported
+// The stock image checks clean and lists as expected; deliberately damaged copies are reported
 // precisely, and neither check nor a refused write changes a byte of them.
 #include <boost/test/unit_test.hpp>
 
@@ -24,7 +24,7 @@ std::string joined(const std::vector<std::string>& lines) {
   return s;
 }
 
-// Damages a copy of the shared image, checks it and returns the problems; asserts that check
+// Damages a copy of the stock image, checks it and returns the problems; asserts that check
 // and an attempted write leave the file untouched.
 std::vector<std::string> damagedProblems(const std::function<void(std::vector<uint8_t>&)>& damage,
                                          bool truncate = false, size_t keep = 0) {

@@ -1,4 +1,4 @@
-// Helpers for the oberon-disk tests: a per-test temporary directory, the shared image, raw
+// Helpers for the oberon-disk tests: a per-test temporary directory, the stock image, raw
 // little-endian access to image bytes that does not go through the code under test.
 #pragma once
 
@@ -34,16 +34,14 @@ class TempDir {
   fs::path path_;
 };
 
-// $OBERON_IMAGE, else the shared image if present; throws (failing the test) if neither exists,
-// so that a missing image never passes silently.
+// The stock image from $OBERON_IMAGE; throws (failing the test) if it is unset or missing, so
+// that a missing image never passes silently.
 inline std::string sharedImage() {
-  if (const char* env = std::getenv("OBERON_IMAGE"); env && *env) {
-    if (!fs::exists(env)) throw std::runtime_error(std::string("OBERON_IMAGE=") + env + " does not exist");
-    return env;
-  }
-  const char* fallback = "/work/shared/disk-images/Oberon-2020-08-18.dsk";
-  if (fs::exists(fallback)) return fallback;
-  throw std::runtime_error("shared Oberon image not found: set OBERON_IMAGE to Oberon-2020-08-18.dsk");
+  const char* env = std::getenv("OBERON_IMAGE");
+  if (!env || !*env)
+    throw std::runtime_error("OBERON_IMAGE is not set: point it at a Project Oberon disk image (Oberon-2020-08-18.dsk)");
+  if (!fs::exists(env)) throw std::runtime_error(std::string("OBERON_IMAGE=") + env + " does not exist");
+  return env;
 }
 
 inline std::vector<uint8_t> readBytes(const std::string& path) {
@@ -58,7 +56,7 @@ inline void writeBytes(const std::string& path, const std::vector<uint8_t>& data
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-// A writable copy of the shared image in `dir`.
+// A writable copy of the stock image in `dir`.
 inline std::string copyShared(const TempDir& dir, const std::string& name = "system.dsk") {
   std::string dst = dir.file(name);
   writeBytes(dst, readBytes(sharedImage()));

@@ -1,5 +1,5 @@
 // Add/extract round trips across the header, direct-sector and extension-table boundaries, on a
-// copy of the shared image and on a fresh file system, checked against raw header bytes.
+// copy of the stock image and on a fresh file system, checked against raw header bytes.
 #include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>

@@ -30,7 +30,7 @@ std::string buildDir() {
 }
 std::string emulator() { return buildDir() + "/emulator/oberon-emu"; }
 
-// The shared image: required. A missing image fails here rather than passing silently.
+// The stock image: required. A missing image fails here rather than passing silently.
 std::string image() {
   const char* p = std::getenv("OBERON_IMAGE");
   BOOST_REQUIRE_MESSAGE(p && *p, "OBERON_IMAGE is not set: point it at a Project Oberon disk image");
@@ -73,7 +73,7 @@ void checkDesktop(const e2e::Picture& pic, int width, int height) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(boots_the_shared_image_until_idle) {
+BOOST_AUTO_TEST_CASE(boots_the_stock_image_until_idle) {
   TempDir tmp;
   fs::path copy = tmp.path / "oberon.dsk";
   fs::copy_file(image(), copy);

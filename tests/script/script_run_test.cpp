@@ -1,4 +1,4 @@
-// The real binaries: oberon-emu --script on a copy of the shared image, disk-images/prepare, and
+// The real binaries: oberon-emu --script on a copy of the stock image, disk-images/prepare, and
 // their handling of bad input. Needs $OBERON_BUILD_DIR (set by ctest) and $OBERON_IMAGE.
 #include <boost/test/unit_test.hpp>
 
@@ -23,7 +23,7 @@ std::string env(const char* name, const char* hint) {
   return v;
 }
 std::string image() {
-  std::string p = env("OBERON_IMAGE", "point it at the shared Oberon-2020-08-18.dsk");
+  std::string p = env("OBERON_IMAGE", "point it at a Project Oberon disk image (Oberon-2020-08-18.dsk)");
   if (!fs::exists(p)) throw std::runtime_error("OBERON_IMAGE=" + p + " does not exist");
   return p;
 }
