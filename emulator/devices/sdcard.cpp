@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -12,7 +13,8 @@ namespace risc5 {
 
 namespace {
 constexpr uint32_t kDirectoryMark = 0x9B1EA38D;
-constexpr uint8_t kR1Ready = 0x00, kR1Idle = 0x01, kR1IllegalCommand = 0x04, kR1ParameterError = 0x40;
+constexpr uint8_t kR1Ready = 0x00, kR1Idle = 0x01, kR1IllegalCommand = 0x04, kR1AddressError = 0x20,
+                  kR1ParameterError = 0x40;
 constexpr uint8_t kDataToken = 0xFE, kDataAccepted = 0x05;
 
 bool readAt(int fd, uint64_t offset, uint8_t* out, size_t n) {
@@ -37,7 +39,8 @@ std::string SdCard::open(const std::string& path, bool snapshot) {
   // path still names the file we locked; if not, open the new one.
   int fd = -1;
   for (int attempt = 0; attempt < 3 && fd < 0; ++attempt) {
-    fd = ::open(path.c_str(), (snapshot ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO given as the image must be refused below, not block open() for ever.
+    fd = ::open(path.c_str(), (snapshot ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return "cannot open disk image " + path + ": " + std::strerror(errno);
     if (::flock(fd, (snapshot ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
       ::close(fd);
@@ -83,6 +86,10 @@ std::string SdCard::open(const std::string& path, bool snapshot) {
   fd_ = fd;
   snapshot_ = snapshot;
   imageBytes_ = size;
+  // The card's capacity: a whole-card image is the card; a filesystem-only image may grow as far
+  // as Oberon's sector map reaches (Kernel.Mod: 64 Ki sectors of 1 KiB; image byte 0 is sector 1).
+  uint64_t capacity = blockOffset_ == 0 ? size : std::max<uint64_t>(size, kFilesystemBytes);
+  capacityBlocks_ = blockOffset_ + static_cast<uint32_t>(std::min<uint64_t>(capacity / kBlockBytes, UINT32_MAX - blockOffset_));
   reset();
   return {};
 }
@@ -109,6 +116,7 @@ void SdCard::reset() {
 }
 
 bool SdCard::readBlock(uint32_t block, uint8_t* out) {
+  if (block >= capacityBlocks_) return false;  // beyond the card: address error, like a real card
   if (auto it = overlay_.find(block); it != overlay_.end()) {
     std::memcpy(out, it->second.data(), kBlockBytes);
     return true;
@@ -121,7 +129,8 @@ bool SdCard::readBlock(uint32_t block, uint8_t* out) {
 }
 
 bool SdCard::writeBlock(uint32_t block, const uint8_t* in) {
-  if (fd_ < 0 || block < blockOffset_) return false;
+  // Never past the card: neither the file nor the snapshot overlay grows without bound.
+  if (fd_ < 0 || block < blockOffset_ || block >= capacityBlocks_) return false;
   if (snapshot_) {
     overlay_[block].assign(in, in + kBlockBytes);
     return true;
@@ -157,6 +166,7 @@ void SdCard::startCommand() {
     case 16: r1(arg == kBlockBytes ? 0 : kR1ParameterError); break;  // SET_BLOCKLEN
     case 58: r1(0); response_.insert(response_.end(), {0xC0, 0xFF, 0x80, 0x00}); break;  // OCR: SDHC
     case 17: {                                                 // READ_SINGLE_BLOCK
+      if (arg >= capacityBlocks_) { r1(kR1AddressError); break; }
       r1(0);
       uint8_t data[kBlockBytes];
       readBlock(arg, data);
@@ -167,6 +177,7 @@ void SdCard::startCommand() {
       break;
     }
     case 24:                                                   // WRITE_BLOCK
+      if (arg >= capacityBlocks_) { r1(kR1AddressError); break; }
       r1(0);
       writeBlockNo_ = arg;
       state_ = State::writeWaitToken;

@@ -19,6 +19,9 @@ class SdCard {
  public:
   static constexpr uint32_t kFsOffsetBlocks = 0x80000;  // Oberon's FSoffset
   static constexpr uint32_t kBlockBytes = 512;
+  // How far a filesystem-only image may grow: Kernel.Mod's sector map has 64 Ki sectors of 1 KiB
+  // and the image starts at sector 1.
+  static constexpr uint64_t kFilesystemBytes = 65535ull * 1024;
 
   ~SdCard();
   // Opens the image; returns an empty string on success, else a one-line reason.
@@ -45,6 +48,7 @@ class SdCard {
   bool snapshot_ = false;
   uint32_t blockOffset_ = 0;   // card block of image byte 0
   uint64_t imageBytes_ = 0;
+  uint32_t capacityBlocks_ = 0;  // card blocks below this exist (blockOffset_ + capacity)
   std::map<uint32_t, std::vector<uint8_t>> overlay_;  // snapshot mode: changed blocks
 
   State state_ = State::idle;

@@ -74,11 +74,13 @@ void Serial::writeData(uint32_t value) {
   if (onTransmit) onTransmit(b);
   if (outFd_ < 0) return;
   outBuffer_.push_back(static_cast<char>(b));
-  // Line ends flush: LF for host text, CR for Oberon's.
+  // Batched within a run slice: line ends and full chunks leave here, the rest when Machine::run
+  // returns (Machine calls flushOutput), so a byte never waits for a line end.
   if (b == '\n' || b == '\r' || outBuffer_.size() >= kOutputChunk) flushOutput();
 }
 
 void Serial::flushOutput() {
+  if (outBuffer_.empty()) return;
   size_t off = 0;
   while (outFd_ >= 0 && off < outBuffer_.size()) {
     ssize_t n = ::write(outFd_, outBuffer_.data() + off, outBuffer_.size() - off);

@@ -149,6 +149,7 @@ uint64_t Machine::run(uint64_t budget) {
     }
   }
   instructions_ += done;
+  serial_.flushOutput();  // bytes leave at once, not only at a line end (PCLink1, prompts)
   if (MmioDevice* ext = bus_.extension()) ext->flush();
   return done;
 }

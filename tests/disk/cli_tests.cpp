@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+
+#include <sys/stat.h>
 #include <ctime>
 
 #include "disk_test_support.h"
@@ -180,6 +182,9 @@ BOOST_AUTO_TEST_CASE(bad_input) {
   expectFailure(tool(dir, {"check", dir.file("short.dsk")}), "truncated");
   expectFailure(tool(dir, {"list", dir.file("junk.dsk")}), "not an Oberon image");
   expectFailure(tool(dir, {"list", dir.file("")}), "");  // a directory
+  BOOST_REQUIRE(::mkfifo(dir.file("fifo.dsk").c_str(), 0600) == 0);  // refused before open() could block
+  expectFailure(tool(dir, {"list", dir.file("fifo.dsk")}), "not a regular file");
+  expectFailure(tool(dir, {"check", dir.file("fifo.dsk")}), "not a regular file");
   expectFailure(tool(dir, {"add", image, dir.file("huge"), "Huge.Bin"}), "file too large");
   BOOST_TEST(tool(dir, {"add", image, dir.file("max"), "Max.Bin"}).status == 0);
   before = readBytes(image);

@@ -2,6 +2,7 @@
 #define BOOST_TEST_MODULE devices
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <vector>
@@ -87,6 +88,22 @@ BOOST_FIXTURE_TEST_CASE(serial_reads_a_pipe_without_blocking, Fixture) {
   ::close(p[1]);
   m.bus().read(io(-52));
   BOOST_TEST(m.serial().waitFd() == -1);  // end of input: nothing to wait on
+}
+
+// A byte-oriented protocol on the line (PCLink1, a prompt) must not wait for a line end: what the
+// guest sent is written out when Machine::run returns, before the front end can sleep.
+BOOST_FIXTURE_TEST_CASE(serial_output_leaves_at_the_end_of_a_run, Fixture) {
+  int p[2];
+  BOOST_REQUIRE(::pipe(p) == 0);
+  m.serial().setOutput(p[1], true);
+  m.bus().write(io(-56), 'A');  // no line end
+  m.run(1000);
+  char buf[8];
+  BOOST_REQUIRE(::fcntl(p[0], F_SETFL, O_NONBLOCK) == 0);
+  ssize_t n = ::read(p[0], buf, sizeof buf);
+  BOOST_TEST(n == 1);
+  BOOST_TEST((n == 1 && buf[0] == 'A'));
+  ::close(p[0]);
 }
 
 BOOST_FIXTURE_TEST_CASE(clipboard_copy_and_paste_convert_line_ends, Fixture) {

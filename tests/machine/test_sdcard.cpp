@@ -2,6 +2,7 @@
 #define BOOST_TEST_MODULE sdcard
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -205,6 +206,56 @@ BOOST_AUTO_TEST_CASE(writes_beyond_the_end_grow_the_image) {
   auto file = img.contents();
   BOOST_REQUIRE(file.size() == 21u * 512);
   BOOST_TEST(file[20 * 512] == 0xC3);
+}
+
+// A guest cannot grow the host: a filesystem-only image ends where Oberon's sector map ends
+// (64 Ki sectors), a whole-card image at its size; beyond, reads and writes fail (CMD17/CMD24
+// answer address error), in snapshot mode too. Before, one far Kernel.PutSector made a 71 GB file.
+BOOST_AUTO_TEST_CASE(the_card_has_a_capacity) {
+  std::vector<uint8_t> data(512, 0xA5), back(512);
+  const uint32_t first = SdCard::kFsOffsetBlocks + 2, end = first + SdCard::kFilesystemBytes / 512;
+  {
+    TempImage img(4);
+    SdCard card;
+    BOOST_REQUIRE(card.open(img.path.string(), false).empty());
+    BOOST_TEST(card.writeBlock(end - 1, data.data()));  // the file system's last block
+    BOOST_TEST(!card.writeBlock(end, data.data()));
+    BOOST_TEST(!card.writeBlock(0xFFFFFFF0u, data.data()));
+    BOOST_TEST(!card.readBlock(end, back.data()));
+    card.close();
+    BOOST_TEST(fs::file_size(img.path) == SdCard::kFilesystemBytes);
+  }
+  {
+    TempImage img(4);
+    SdCard card;
+    BOOST_REQUIRE(card.open(img.path.string(), true).empty());  // snapshot: the overlay is bounded too
+    BOOST_TEST(!card.writeBlock(end, data.data()));
+    BOOST_TEST(!card.writeBlock(0xFFFFFFF0u, data.data()));
+  }
+  {
+    TempImage img(4, true);
+    SdCard card;
+    BOOST_REQUIRE(card.open(img.path.string(), false).empty());
+    uint32_t cardEnd = static_cast<uint32_t>(fs::file_size(img.path) / 512);
+    BOOST_TEST(card.writeBlock(cardEnd - 1, data.data()));
+    BOOST_TEST(!card.writeBlock(cardEnd, data.data()));
+    // Through the SPI protocol: CMD24 beyond the card answers R1 = address error (20H).
+    const uint8_t cmd24[] = {0x40 | 24, uint8_t(cardEnd >> 24), uint8_t(cardEnd >> 16), uint8_t(cardEnd >> 8),
+                             uint8_t(cardEnd), 0xFF};
+    for (uint8_t b : cmd24) card.exchange(b);
+    uint8_t r1 = 0xFF;
+    for (int i = 0; i < 8 && r1 == 0xFF; ++i) r1 = card.exchange(0xFF);
+    BOOST_TEST((r1 & 0x7E) == 0x20);  // bit 0 is the idle bit of a card not yet initialised
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_fifo_is_refused_without_blocking) {
+  fs::path fifo = fs::temp_directory_path() / ("sd-fifo-" + std::to_string(::getpid()));
+  BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  SdCard card;
+  BOOST_TEST(card.open(fifo.string(), true).find("not a regular file") != std::string::npos);  // read-only open
+  BOOST_TEST(card.open(fifo.string(), false).find("not a regular file") != std::string::npos);
+  fs::remove(fifo);
 }
 
 BOOST_AUTO_TEST_CASE(bad_images_give_one_line_errors) {

@@ -38,7 +38,7 @@ LockedImageFile LockedImageFile::open(const std::string& path, int openFlags, Lo
   // A writer renames a new image over the path while we wait for nothing; three attempts are
   // plenty because each rename needs the exclusive lock we would then conflict with.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    int fd = ::open(path.c_str(), openFlags | O_CLOEXEC);
+    int fd = ::open(path.c_str(), openFlags | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block us
     if (fd < 0) throw DiskError("cannot open " + path + ": " + std::strerror(errno));
     LockedImageFile file(fd);
     struct stat st {};
