@@ -1,6 +1,8 @@
 // tcpnet-lsof's pieces without an emulator: reading monitor documents, the --json report,
 // option arguments, state names, endpoint notation, and the exact table for hand-made rows.
 #include <boost/test/unit_test.hpp>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "lsof.h"
@@ -72,7 +74,7 @@ BOOST_AUTO_TEST_CASE(document_strings_numbers_and_defaults) {
 }
 
 BOOST_AUTO_TEST_CASE(broken_documents_are_rejected) {
-  const std::string good = R"({"tcpnet_monitor":1,"pid":1,"slots":[],"omitted":0})";
+  const std::string good = R"({"tcpnet_monitor":1,"pid":2,"slots":[],"omitted":0})";
   const std::vector<std::string> broken = {"", "{", "{\"a\":}", "[1,]", "{\"a\":1} x", "\"abc", "tru",
                                           "{'a':1}", "-", "\"\x01\"", good.substr(0, good.size() - 1),
                                           good.substr(0, 20)};  // the last two: truncated answers
@@ -217,6 +219,34 @@ BOOST_AUTO_TEST_CASE(endpoints_in_lsof_notation) {
   BOOST_TEST(endpointName(row(0, "connected", "::1", 80, "fe80::1", 9), numeric) == "[::1]:80->[fe80::1]:9");
   BOOST_TEST(endpointName(row(0, "listening", "0.0.0.0", 8080, "", 0), numeric) == "*:8080");
   BOOST_TEST(endpointName(row(0, "connecting", "", 0, "", 0), numeric) == "-");
+}
+
+// A fake monitor socket (anyone's, or a guest's names) must not reach the user's terminal with
+// escape sequences, nor pass for init, nor show impossible ages, ports or slots.
+BOOST_AUTO_TEST_CASE(hostile_documents_are_made_harmless) {
+  for (const char* pid : {"1", "0", "-5", "1e300", "\"7\"", "4194305"}) {
+    QueryResult r = parseDocument(std::string(R"({"tcpnet_monitor":1,"pid":)") + pid + R"(,"slots":[]})", "/s");
+    BOOST_TEST((r.failure == Failure::BadDocument), pid);
+  }
+  QueryResult r = parseDocument(
+      R"({"tcpnet_monitor":1,"pid":4242,"slots":[{"slot":99,"state":"connected\u001b[31m","local_port":70000,)"
+      R"("remote_port":-1,"age":1e300,"in_file":"\u001b]0;pwned\u0007","out_file":"a\\b\nc","local_address":"\u009b1m"}]})",
+      "/s");
+  BOOST_REQUIRE_MESSAGE(r.failure == Failure::None, r.message);
+  BOOST_REQUIRE(r.emulator.rows.size() == 1u);
+  const Row& h = r.emulator.rows[0];
+  BOOST_TEST(h.slot == -1);
+  BOOST_TEST(h.localPort == 0u);
+  BOOST_TEST(h.remotePort == 0u);
+  Names numeric;
+  numeric.hosts = numeric.ports = false;
+  std::string t = table(r.emulator.rows, numeric);
+  for (char c : t) BOOST_TEST((c == '\n' || (c >= 0x20 && c < 0x7F)), "a raw control byte in the table: " << int(c));
+  BOOST_TEST(t.find("\\x1B]0;pwned\\x07/a\\x5Cb\\x0Ac") != std::string::npos, t);
+  BOOST_TEST(t.find("  ?  ") != std::string::npos, t);  // the age
+  BOOST_TEST(ageText(-3) == "?");
+  BOOST_TEST(ageText(std::nan("")) == "?");
+  BOOST_TEST(printable("ok.Mod") == "ok.Mod");
 }
 
 BOOST_AUTO_TEST_CASE(ages) {

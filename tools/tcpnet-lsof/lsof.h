@@ -108,7 +108,8 @@ struct Names {
 
 // "local->remote" in lsof's notation: host:port, IPv6 in brackets, "*" for the any-address.
 std::string endpointName(const Row& r, Names& names);
-std::string ageText(double seconds);  // 850ms, 12s, 3m05s, 2h04m, 3d02h
+std::string ageText(double seconds);  // 850ms, 12s, 3m05s, 2h04m, 3d02h; "?" if not a sane age
+std::string printable(const std::string& s);  // bytes outside printable ASCII (and \) as \xNN
 
 // The aligned table with a header line; empty string if rows is empty.
 std::string table(const std::vector<Row>& rows, Names& names);

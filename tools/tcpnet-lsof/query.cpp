@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -161,7 +162,13 @@ std::string str(const json& o, const char* key, std::string fallback = {}) {
 }
 double num(const json& o, const char* key, double fallback = 0) {
   const json* v = member(o, key);
-  return v && v->is_number() ? v->get<double>() : fallback;
+  return v && v->is_number() && std::isfinite(v->get<double>()) ? v->get<double>() : fallback;
+}
+// An integer member within [lo, hi]; anything else (a socket that is not our emulator) gives the
+// fallback, never an out-of-range cast.
+long bounded(const json& o, const char* key, long lo, long hi, long fallback) {
+  double d = num(o, key, static_cast<double>(fallback));
+  return d >= static_cast<double>(lo) && d <= static_cast<double>(hi) ? static_cast<long>(d) : fallback;
 }
 // Byte counts: exact over the whole 64-bit range; negative or mistyped gives 0.
 uint64_t count(const json& o, const char* key) {
@@ -192,7 +199,8 @@ QueryResult parseDocument(const std::string& text, const std::string& path) {
   QueryResult r;
   Emulator& e = r.emulator;
   e.socket = path;
-  e.pid = static_cast<long>(num(doc, "pid"));
+  e.pid = bounded(doc, "pid", 2, 4194304, 0);  // Linux pids; 1 is init, never an emulator
+  if (e.pid == 0) return failed(Failure::BadDocument, path, "bad answer: no valid pid");
   e.image = str(doc, "image");
   e.started = str(doc, "started");
   e.bind = str(doc, "bind");
@@ -202,14 +210,14 @@ QueryResult parseDocument(const std::string& text, const std::string& path) {
     for (const json& s : *slots) {
       Row row;
       row.pid = e.pid;
-      row.slot = static_cast<int>(num(s, "slot", -1));
+      row.slot = static_cast<int>(bounded(s, "slot", -1, 31, -1));
       row.deviceState = str(s, "state");
       row.reason = str(s, "reason", "none");
       row.listener = flag(s, "listener");
       row.localAddress = str(s, "local_address");
       row.remoteAddress = str(s, "remote_address");
-      row.localPort = static_cast<unsigned>(num(s, "local_port"));
-      row.remotePort = static_cast<unsigned>(num(s, "remote_port"));
+      row.localPort = static_cast<unsigned>(bounded(s, "local_port", 0, 65535, 0));
+      row.remotePort = static_cast<unsigned>(bounded(s, "remote_port", 0, 65535, 0));
       row.bytesReceived = count(s, "bytes_received");
       row.bytesSent = count(s, "bytes_sent");
       row.rxQueued = count(s, "rx_queued");

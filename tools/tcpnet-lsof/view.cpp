@@ -172,6 +172,7 @@ std::string endpointName(const Row& r, Names& names) {
 
 std::string ageText(double seconds) {
   char text[32];
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > 1e9) return "?";  // not from our emulator
   if (seconds < 1) {
     std::snprintf(text, sizeof text, "%dms", static_cast<int>(seconds * 1000));
     return text;
@@ -182,6 +183,22 @@ std::string ageText(double seconds) {
   else if (s < 86400) std::snprintf(text, sizeof text, "%ldh%02ldm", s / 3600, s % 3600 / 60);
   else std::snprintf(text, sizeof text, "%ldd%02ldh", s / 86400, s % 86400 / 3600);
   return text;
+}
+
+// What a monitor socket says is printed on the user's terminal: every byte outside printable
+// ASCII is shown as \xNN, so no escape sequence can reach the terminal.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c < 0x7F && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02X", c);
+      out += hex;
+    }
+  }
+  return out;
 }
 
 std::string table(const std::vector<Row>& rows, Names& names) {
@@ -199,6 +216,7 @@ std::string table(const std::vector<Row>& rows, Names& names) {
                                   r.serviceRequest ? "*" : "-", ageText(r.ageSeconds)};
     if (files) c.push_back((r.inFile.empty() ? "-" : r.inFile) + "/" + (r.outFile.empty() ? "-" : r.outFile));
     c.push_back(endpointName(r, names));
+    for (std::string& cell : c) cell = printable(cell);
     cells.push_back(std::move(c));
   }
   std::vector<size_t> width(head.size(), 0);
