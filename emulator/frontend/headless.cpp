@@ -27,18 +27,31 @@ constexpr auto kQuietAfter = std::chrono::milliseconds(250);
 constexpr auto kQuietSleep = std::chrono::milliseconds(10);
 }  // namespace
 
-int runHeadless(Machine& m, const Options& o, const std::atomic<bool>& stop) {
-  // --script: parsed and checked completely before the guest runs; the run ends with the script.
-  std::unique_ptr<ScriptRunner> script;
+std::unique_ptr<ScriptRunner> startupInput(const Machine& m, const Options& o, std::string& error) {
+  if (o.runs.empty() && o.script.empty()) return nullptr;
+  auto steps = commandSteps(o.runs, m.width(), m.height(), error);
+  if (!error.empty()) return nullptr;
   if (!o.script.empty()) {
-    std::string why;
-    auto steps = loadScript(o.script, m.width(), m.height(), why);
-    if (!why.empty()) {
-      std::fprintf(stderr, "oberon-emu: %s\n", why.c_str());
-      return kExitScript;
-    }
-    script = std::make_unique<ScriptRunner>(std::move(steps));
+    auto more = loadScript(o.script, m.width(), m.height(), error);
+    if (!error.empty()) return nullptr;
+    steps.insert(steps.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
+  return std::make_unique<ScriptRunner>(std::move(steps));
+}
+
+int runHeadless(Machine& m, const Options& o, const std::atomic<bool>& stop) {
+  // A run with --script ends with the script; --run commands alone leave Oberon running (a server).
+  std::string why;
+  std::unique_ptr<ScriptRunner> script = startupInput(m, o, why);
+  if (!why.empty()) {
+    std::fprintf(stderr, "oberon-emu: %s\n", why.c_str());
+    return kExitScript;
+  }
+  const bool scriptEndsRun = !o.script.empty();
+  if (o.headlessByDefault && !script && !o.untilIdle && !o.quiet)
+    std::fprintf(stderr, "oberon-emu: Oberon runs without a screen until Ctrl-C. Give it commands with "
+                         "--run, e.g. --run \"NetShell.Start 2323 ~\" on a network image, then from "
+                         "the host: printf 'System.Directory *.Mod\\n' | nc -N 127.0.0.1 2323\n");
   const auto start = Clock::now();
   const auto deadline = o.timeoutSeconds > 0
                             ? start + std::chrono::duration_cast<Clock::duration>(
@@ -76,7 +89,10 @@ int runHeadless(Machine& m, const Options& o, const std::atomic<bool>& stop) {
     }
     if (script) {
       auto state = script->poll(m, m.idle(), Clock::now());
-      if (state == ScriptRunner::State::done) break;
+      if (state == ScriptRunner::State::done) {
+        if (scriptEndsRun) break;
+        script.reset();
+      }
       if (state == ScriptRunner::State::failed) {
         std::fprintf(stderr, "oberon-emu: %s\n", script->error().c_str());
         status = kExitScript;

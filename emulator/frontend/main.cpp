@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "oberon-emu: no display found (DISPLAY/WAYLAND_DISPLAY unset or unreachable); "
                            "running headless (--headless says this is intended)\n");
     o.headless = true;
+    o.headlessByDefault = true;
   }
   if (o.headless) {
     status = runHeadless(m, o, gStop);

@@ -36,6 +36,8 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
     ("timeout", po::value(&o.timeoutSeconds), "give up after SECONDS (exit status 2)")
     ("screenshot", po::value(&o.screenshot), "headless: write the screen as PNG when stopping")
     ("script", po::value(&o.script), "headless: run an input script (see docs/scripting.md)")
+    ("run", po::value(&o.runs)->composing(), "run the Oberon command \"Mod.Cmd args ~\" once the system is "
+                                             "idle (repeatable, in order; before --script's lines)")
     ("leds", po::bool_switch(&o.leds), "print LED changes on stderr")
     ("serial-in", po::value(&o.serialIn), "RS232 input from FILE or FIFO ('-' = stdin)")
     ("serial-out", po::value(&o.serialOut), "RS232 output to FILE or FIFO ('-' = stdout)")

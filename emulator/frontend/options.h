@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "emulator/machine/machine.h"
 
@@ -21,6 +22,8 @@ struct Options {
   bool tcpnet = true;
   std::string tcpnetBind = "127.0.0.1";
   std::string script;           // headless input script (docs/scripting.md)
+  std::vector<std::string> runs;  // --run: Oberon commands run once the system is idle
+  bool headlessByDefault = false; // no display could be opened (not asked for with --headless)
   std::string monitor;          // tcpnet-lsof monitor socket path ("" = default place)
   int zoom = 0;                 // 0 = automatic
   bool fullscreen = false;

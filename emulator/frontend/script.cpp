@@ -426,8 +426,37 @@ std::vector<ScriptStep> loadScript(const std::string& path, uint32_t width, uint
   return parseScript(text.str(), width, height, error);
 }
 
+std::vector<ScriptStep> commandSteps(const std::vector<std::string>& commands, uint32_t width,
+                                     uint32_t height, std::string& error) {
+  Steps all;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    const std::string& c = commands[i];
+    // The command becomes a script string: quote what the script syntax would read as escapes.
+    std::string quoted;
+    for (char ch : c) {
+      if (ch == '"' || ch == '\\') quoted += '\\';
+      quoted += ch;
+    }
+    // The first command waits for the boot to finish (Oberon idle), as a person would.
+    std::string source = (i == 0 ? "wait-idle 30\n" : "") + std::string("run \"") + quoted + "\"\n";
+    std::string why;
+    Steps steps = parseScript(source, width, height, why);
+    if (!why.empty()) {
+      // "script line N: run: ..." -> "--run "CMD": ..."
+      auto colon = why.find(": ");
+      error = "--run \"" + c + "\": " + (colon == std::string::npos ? why : why.substr(colon + 2));
+      return {};
+    }
+    for (ScriptStep& s : steps) {
+      s.origin = "--run \"" + c + "\"";
+      all.push_back(std::move(s));
+    }
+  }
+  return all;
+}
+
 void ScriptRunner::fail(const ScriptStep& s, const std::string& why) {
-  error_ = "script line " + std::to_string(s.line) + ": " + why;
+  error_ = (s.origin.empty() ? "script line " + std::to_string(s.line) : s.origin) + ": " + why;
 }
 
 // Reads a PNG as 8-bit gray (libpng's simplified API); white = gray >= 128.
@@ -533,8 +562,9 @@ bool ScriptRunner::stepDone(Machine& m, const ScriptStep& s, bool idle, Clock::t
       return true;
     case ScriptStep::skipIfChanged:
       if (grab(m, s) != snapshot_) {
-        std::fprintf(stderr, "oberon-emu: script line %d: System.Log's first line changed while the command "
-                             "ran; the command line stays in the Log\n", s.line);
+        std::string where = s.origin.empty() ? "script line " + std::to_string(s.line) : s.origin;
+        std::fprintf(stderr, "oberon-emu: %s: System.Log's first line changed while the command "
+                             "ran; the command line stays in the Log\n", where.c_str());
         pc_ += static_cast<size_t>(s.count);
       }
       return true;

@@ -39,6 +39,7 @@ struct ScriptStep {
   int count = 0;
   std::string text;
   std::string what;            // settle: what was being waited for, for the timeout message
+  std::string origin;          // where the step came from in messages ("" = "script line N")
 };
 
 // Parses `source` (the script's text) for a width x height screen. Returns the steps, or
@@ -49,6 +50,11 @@ std::vector<ScriptStep> parseScript(const std::string& source, uint32_t width, u
 // Reads and parses a script file; a missing file is an error too.
 std::vector<ScriptStep> loadScript(const std::string& path, uint32_t width, uint32_t height,
                                    std::string& error);
+
+// The steps of `oberon-emu --run CMD` (repeatable): wait until Oberon idles, then run each
+// command in order, as the script command `run` does. Messages name the --run, not a line.
+std::vector<ScriptStep> commandSteps(const std::vector<std::string>& commands, uint32_t width,
+                                     uint32_t height, std::string& error);
 
 // Advances a parsed script on a machine. The headless loop calls poll() after each slice.
 class ScriptRunner {

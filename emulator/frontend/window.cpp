@@ -17,10 +17,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "headless.h"
 #include "options.h"
+#include "script.h"
 #include "window_input.h"
 #include "window_screen.h"
 #include "window_text.h"
@@ -108,6 +110,7 @@ class WindowLoop {
   Clock::time_point trapWindow_{};
   uint64_t trapsAtWindow_ = 0;
   FrameStats stats_;
+  std::unique_ptr<ScriptRunner> commands_;  // --run: Oberon commands typed once the system idles
 };
 
 WindowLoop::Next WindowLoop::handle(const SDL_Event& e) {
@@ -228,6 +231,12 @@ int WindowLoop::run(const std::atomic<bool>& stop) {
   nextFrame_ = lastActivity_ = trapWindow_ = start;
   trapsAtWindow_ = m_.cpu().trapEntries;
   int status = kExitOk;
+  std::string why;
+  commands_ = startupInput(m_, o_, why);  // options.cpp sends --script runs to the headless loop
+  if (!why.empty()) {
+    std::fprintf(stderr, "oberon-emu: %s\n", why.c_str());
+    return kExitScript;
+  }
   while (!quit_ && !stop.load(std::memory_order_relaxed)) {
     // Apply queued events, but stop after a button change: the guest must see each state.
     bool guestMustSee = false;
@@ -243,6 +252,13 @@ int WindowLoop::run(const std::atomic<bool>& stop) {
     if (auto s = checkGuest(now)) {
       status = *s;
       break;
+    }
+    if (commands_) {
+      // A failed command is reported; the window stays, with Oberon as the command left it.
+      auto state = commands_->poll(m_, m_.idle(), now);
+      if (state == ScriptRunner::State::failed) std::fprintf(stderr, "oberon-emu: %s\n", commands_->error().c_str());
+      if (state != ScriptRunner::State::running) commands_.reset();
+      else lastActivity_ = now;
     }
     if (!m_.idle()) lastActivity_ = now;
     show(now);
@@ -266,9 +282,20 @@ bool windowAvailable() {
   const char* driver = std::getenv("SDL_VIDEODRIVER");
   if (driver && std::string(driver) == "dummy") return false;  // no window a person could see
   SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+  // Only the kind of display the environment names is tried (a dead X server would otherwise
+  // lead SDL on to Wayland, whose library complains on stderr).
+  if (!driver || !*driver) {
+    if (x11 && *x11 && (!wayland || !*wayland)) SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
+    if (wayland && *wayland && (!x11 || !*x11)) SDL_SetHint(SDL_HINT_VIDEODRIVER, "wayland");
+  }
   if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) return false;
+  // With DISPLAY naming an X server that does not answer, SDL falls back to a driver that draws
+  // into memory: a window nobody can see. Only a driver that shows something counts.
+  const char* used = SDL_GetCurrentVideoDriver();
+  bool visible = used && std::string(used) != "offscreen" && std::string(used) != "dummy" &&
+                 std::string(used) != "evdev";
   SDL_QuitSubSystem(SDL_INIT_VIDEO);
-  return true;
+  return visible;
 }
 
 int runWindow(Machine& m, const Options& o, const std::atomic<bool>& stop) {

@@ -248,3 +248,49 @@ BOOST_AUTO_TEST_CASE(prepare_rejects_bad_input) {
   BOOST_TEST(r.status == 2, r.out);
   BOOST_TEST(r.out.find("is the stock image itself") != std::string::npos, r.out);
 }
+
+// --run: commands typed once Oberon idles; alone they leave Oberon running, with --script they
+// come first and the run ends with the script.
+BOOST_AUTO_TEST_CASE(run_option_runs_commands_at_start) {
+  TempDir t;
+  fs::copy_file(image(), t.file("a.dsk"));
+  // Alone (with --until-idle so that the run ends): the listing's viewer is on the screen.
+  Result r = sh(emu() + " --headless --run \"System.Directory *.Mod\" --until-idle --timeout 30 --screenshot " +
+                quote(t.file("run.png")) + " " + quote(t.file("a.dsk")));
+  BOOST_TEST_REQUIRE(r.status == 0, r.out);
+  BOOST_TEST(whiteFraction(t.file("run.png"), 660, 580, 1000, 760) > 0.03);
+  // Without --until-idle the system goes on running after the commands: only the timeout ends it.
+  r = sh(emu() + " --headless --run \"System.Directory *.Mod\" --timeout 3 " + quote(t.file("a.dsk")));
+  BOOST_TEST(r.status == 2, r.out);
+  // Before the script: the script's first screenshot already shows the listing.
+  std::string script = t.write("s.txt", "screenshot " + t.file("s.png") + "\n");
+  r = sh(emu() + " --run \"System.Directory *.Mod\" --script " + quote(script) + " --timeout 30 " +
+         quote(t.file("a.dsk")));
+  BOOST_TEST_REQUIRE(r.status == 0, r.out);
+  BOOST_TEST(whiteFraction(t.file("s.png"), 660, 580, 1000, 760) > 0.03);
+  // A command that cannot be typed is refused before the guest runs, naming the --run.
+  r = sh(emu() + " --headless --run \"System.Directory \xe9\" --timeout 20 " + quote(t.file("a.dsk")));
+  BOOST_TEST(r.status == 5, r.out);
+  BOOST_TEST(r.out.rfind("oberon-emu: --run \"System.Directory ", 0) == 0, r.out);
+  BOOST_TEST(std::count(r.out.begin(), r.out.end(), '\n') == 1, r.out);
+}
+
+// DISPLAY naming an X server that is not there: SDL would fall back to an invisible offscreen
+// window; the emulator says so, runs headless, and tells how to give Oberon commands.
+BOOST_AUTO_TEST_CASE(a_display_that_does_not_answer_means_headless) {
+  TempDir t;
+  fs::copy_file(image(), t.file("a.dsk"));
+  int n = 4093;
+  while (fs::exists("/tmp/.X11-unix/X" + std::to_string(n))) --n;
+  const std::string env = "env -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER DISPLAY=:" + std::to_string(n) + " ";
+  Result r = sh(env + emu() + " --timeout 3 " + quote(t.file("a.dsk")));
+  BOOST_TEST(r.status == 2, r.out);
+  BOOST_TEST(r.out.find("no display found") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("running headless") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("--run \"NetShell.Start 2323 ~\"") != std::string::npos, r.out);
+  // SDL's own drivers that show nothing count as no display as well.
+  r = sh("SDL_VIDEODRIVER=offscreen DISPLAY=:" + std::to_string(n) + " " + emu() + " --timeout 2 " +
+         quote(t.file("a.dsk")));
+  BOOST_TEST(r.status == 2, r.out);
+  BOOST_TEST(r.out.find("running headless") != std::string::npos, r.out);
+}
