@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian packages this project builds and tests with (idempotent).
-# Build: compiler, CMake, Ninja, Boost (Asio, Test, program_options), SDL2, libpng, nlohmann JSON.
-# Tests: real peers (socat, ncat, netcat-openbsd, curl, python3), Xvfb + xdotool + xclip + imagemagick.
+# Installs the Debian packages this project needs (idempotent; apt-get, with sudo when not root).
+#   scripts/install-deps.sh --build   what building and booting need (run-oberon.sh)
+#   scripts/install-deps.sh           that, and what the tests use (run-tests.sh, CI)
+# Build: compiler, CMake, Ninja, Boost (Asio, Test, program_options), SDL2, libpng, nlohmann JSON,
+# curl (the image download). Tests: real peers (socat, ncat, netcat-openbsd, python3), Xvfb +
+# xdotool + xclip + imagemagick + x11-utils for the window tests, dpkg-dev for the package test.
 set -euo pipefail
-packages=(g++ cmake ninja-build pkg-config libboost-dev libboost-test-dev libboost-program-options-dev
-          libsdl2-dev libx11-dev libpng-dev nlohmann-json3-dev socat ncat netcat-openbsd curl python3 xvfb xdotool xclip imagemagick x11-utils)
+packages=(g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev
+          libsdl2-dev libx11-dev libpng-dev nlohmann-json3-dev curl)
+if [[ "${1:-}" != "--build" ]]; then
+  packages+=(socat ncat netcat-openbsd python3 libboost-test-dev xvfb xdotool xclip imagemagick x11-utils dpkg-dev file)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -14,5 +20,5 @@ if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
