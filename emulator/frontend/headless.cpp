@@ -27,6 +27,18 @@ constexpr auto kQuietAfter = std::chrono::milliseconds(250);
 constexpr auto kQuietSleep = std::chrono::milliseconds(10);
 }  // namespace
 
+DisplayCheck::DisplayCheck(const Options& o) : done_(o.image.empty() || (o.machine.switches & 1)) {}
+
+std::optional<int> DisplayCheck::afterSlice(const Machine& m) {
+  if (done_ || !m.idle()) return std::nullopt;
+  done_ = true;
+  if (!m.movedFramebuffer() || !m.framebufferBlank()) return std::nullopt;
+  std::fprintf(stderr, "oberon-emu: Oberon booted but drew nothing on the %ux%u screen: this image's Display "
+                       "module does not read the screen size the emulator announces; run it without --size "
+                       "and --mem (1024x768, 1 MiB)\n", m.width(), m.height());
+  return kExitSetup;
+}
+
 std::unique_ptr<ScriptRunner> startupInput(const Machine& m, const Options& o, std::string& error) {
   if (o.runs.empty() && o.script.empty()) return nullptr;
   auto steps = commandSteps(o.runs, m.width(), m.height(), error);
@@ -61,6 +73,7 @@ int runHeadless(Machine& m, const Options& o, const std::atomic<bool>& stop) {
   auto trapWindow = start;
   uint64_t trapsAtWindow = m.cpu().trapEntries;
   int status = kExitOk;
+  DisplayCheck displayCheck(o);
 
   while (!stop.load(std::memory_order_relaxed)) {
     auto now = Clock::now();
@@ -75,6 +88,10 @@ int runHeadless(Machine& m, const Options& o, const std::atomic<bool>& stop) {
       std::fprintf(stderr, "oberon-emu: guest jumped outside memory (PC = %08XH); stopped\n",
                    m.cpu().faultAddress);
       status = kExitFault;
+      break;
+    }
+    if (auto s = displayCheck.afterSlice(m)) {
+      status = *s;
       break;
     }
     if (now - trapWindow >= std::chrono::seconds(1)) {

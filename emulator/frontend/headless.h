@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace risc5 {
@@ -24,6 +25,21 @@ enum ExitStatus : int {
 // completely before the guest runs). Null when there is neither, or on an error (`error` set).
 std::unique_ptr<ScriptRunner> startupInput(const Machine& machine, const Options& options,
                                            std::string& error);
+
+// Oberon draws its viewers while it boots. With the framebuffer moved (--size, --mem above 1 MiB)
+// an image whose Display.Mod does not read the 'Sizg' words draws at 0E7F00H instead, into what
+// is then RAM (the heap): a black screen, and memory being overwritten. Checked once, when Oberon
+// first idles; stops the run with one line (exit status 1) rather than let that go on.
+class DisplayCheck {
+ public:
+  // Only for Oberon booted from a disk image: other programs need not draw.
+  explicit DisplayCheck(const Options& o);
+  // Call after each slice; a status means: stop with it (the message is printed).
+  std::optional<int> afterSlice(const Machine& machine);
+
+ private:
+  bool done_ = false;
+};
 
 // Runs until the guest idles (--until-idle), the script ends, the timeout, a fault, or `stop`.
 int runHeadless(Machine& machine, const Options& options, const std::atomic<bool>& stop);

@@ -15,6 +15,7 @@
 #include "device/net/tcpnet.h"
 #include "firmware/boot_rom.h"
 #include "emulator/frontend/headless.h"
+#include "emulator/frontend/image_check.h"
 #include "emulator/frontend/options.h"
 #include "emulator/frontend/window.h"
 #include "emulator/machine/machine.h"
@@ -56,6 +57,12 @@ int main(int argc, char** argv) {
   Machine& m = *machine;
 
   if (!o.image.empty()) {
+    ImageVerdict verdict = checkImage(o.image);
+    if (!verdict.refusal.empty()) {
+      std::fprintf(stderr, "oberon-emu: %s\n", verdict.refusal.c_str());
+      return kExitSetup;
+    }
+    if (!verdict.warning.empty() && !o.quiet) std::fprintf(stderr, "oberon-emu: warning: %s\n", verdict.warning.c_str());
     if (std::string why = m.sdcard().open(o.image, o.snapshot); !why.empty()) {
       std::fprintf(stderr, "oberon-emu: %s\n", why.c_str());
       return kExitSetup;

@@ -85,7 +85,7 @@ struct FrameStats {
 class WindowLoop {
  public:
   WindowLoop(Machine& m, const Options& o, Screen& screen, WindowInput& input)
-      : m_(m), o_(o), screen_(screen), input_(input) {
+      : m_(m), o_(o), screen_(screen), input_(input), displayCheck_(o) {
     stats_.enabled = o.frameStats;
   }
 
@@ -110,6 +110,7 @@ class WindowLoop {
   Clock::time_point trapWindow_{};
   uint64_t trapsAtWindow_ = 0;
   FrameStats stats_;
+  DisplayCheck displayCheck_;
   std::unique_ptr<ScriptRunner> commands_;  // --run: Oberon commands typed once the system idles
 };
 
@@ -169,6 +170,7 @@ WindowLoop::Next WindowLoop::handle(const SDL_Event& e) {
 
 // Fault and trap-loop checks, as the headless runner makes them; a status ends the loop.
 std::optional<int> WindowLoop::checkGuest(Clock::time_point now) {
+  if (auto s = displayCheck_.afterSlice(m_)) return s;
   if (m_.cpu().fault != CpuFault::none) {
     std::fprintf(stderr, "oberon-emu: guest jumped outside memory (PC = %08XH); stopped\n",
                  m_.cpu().faultAddress);

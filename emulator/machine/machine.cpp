@@ -92,6 +92,13 @@ std::vector<uint32_t> Machine::patchedRom(const BootRom& rom) const {
   return w;
 }
 
+bool Machine::movedFramebuffer() const { return !stockLayout(config_); }
+
+bool Machine::framebufferBlank() const {
+  const uint32_t* fb = framebuffer();
+  return std::all_of(fb, fb + memory_.displayBytes() / 4, [](uint32_t w) { return w == 0; });
+}
+
 void Machine::writeDisplayMagic() {
   if (stockLayout(config_)) return;
   uint32_t at = kDisplayStart1MiB / 4;

@@ -64,6 +64,10 @@ class Machine {
   uint32_t height() const { return config_.height; }
   uint32_t spanBytes() const { return spanBytes_; }
   const uint32_t* framebuffer() const { return memory_.words() + memory_.displayStart() / 4; }
+  // The framebuffer is not at the stock 0E7F00H: Display.Mod must read its place and size from
+  // the 'Sizg' words there (--size, or --mem above 1 MiB).
+  bool movedFramebuffer() const;
+  bool framebufferBlank() const;  // not one pixel set
   Damage takeDamage() { return memory_.takeDamage(); }
 
   // Addresses the boot ROM hands to Oberon (mem[12], mem[24]).

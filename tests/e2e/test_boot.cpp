@@ -169,6 +169,17 @@ BOOST_AUTO_TEST_CASE(bad_images_and_options_give_one_line_errors) {
   BOOST_TEST(oneLine(t), t.err);
   BOOST_TEST(t.err.find("truncated") != std::string::npos);
 
+  // Cut where the file system still goes on: refused before the CPU runs (it used to boot to a
+  // black screen until the timeout), naming the problem and the disk tool.
+  fs::path cut = tmp.path / "cut.dsk";
+  std::ofstream(cut, std::ios::binary) << readFile(image()).substr(0, 500000);
+  auto c = e2e::run({emulator(), "--headless", "--until-idle", "--timeout", "20", cut.string()}, 30s);
+  BOOST_TEST(oneLine(c), c.err);
+  BOOST_TEST(c.err.find("cannot boot (truncated or damaged)") != std::string::npos, c.err);
+  BOOST_TEST(c.err.find("outside the image") != std::string::npos, c.err);
+  BOOST_TEST(c.err.find("'oberon-disk check " + cut.string() + "'") != std::string::npos, c.err);
+  BOOST_TEST(c.seconds < 5.0);
+
   auto size = e2e::run({emulator(), "--size", "1000x700", image()}, 10s);
   BOOST_TEST(oneLine(size), size.err);
   auto flag = e2e::run({emulator(), "--no-such-flag", image()}, 10s);

@@ -294,3 +294,33 @@ BOOST_AUTO_TEST_CASE(a_display_that_does_not_answer_means_headless) {
   BOOST_TEST(r.status == 2, r.out);
   BOOST_TEST(r.out.find("running headless") != std::string::npos, r.out);
 }
+
+// An image whose Display.Mod ignores the 'Sizg' words the emulator writes for --size/--mem draws
+// at 0E7F00H, into RAM: a black screen for ever (and the heap overwritten). The emulator stops
+// with one line instead. The image is made here: the stock Display.Mod with its resolution
+// detection cut out, compiled inside Oberon.
+BOOST_AUTO_TEST_CASE(a_display_module_that_ignores_the_size_is_named) {
+  TempDir t;
+  Result r = sh(disk() + " extract " + quote(image()) + " Display.Mod " + quote(t.file("Display.Mod")) + " --text");
+  BOOST_TEST_REQUIRE(r.status == 0, r.out);
+  std::string src = slurp(t.file("Display.Mod"));
+  auto from = src.find("SYSTEM.GET(Base, magic);");
+  auto to = src.find("END InitResolution;");
+  BOOST_TEST_REQUIRE((from != std::string::npos && to != std::string::npos && from < to),
+                     "this test needs the stock Display.Mod with its InitResolution");
+  src = src.substr(0, from) + "Width := 1024; Height := 768; Span := 128\n  " + src.substr(to);
+  t.write("Display.Mod", src);
+  r = sh(prepare() + " --image " + quote(image()) + " --out " + quote(t.file("fixed.dsk")) + " " +
+         quote(t.file("Display.Mod")));
+  BOOST_TEST_REQUIRE(r.status == 0, r.out);
+  // At the stock size it boots as ever; with --size it stops at once with the reason.
+  r = sh(emu() + " --snapshot --until-idle --timeout 20 " + quote(t.file("fixed.dsk")));
+  BOOST_TEST(r.status == 0, r.out);
+  r = sh(emu() + " --snapshot --size 1280x1024 --mem 2 --timeout 20 --headless " + quote(t.file("fixed.dsk")));
+  BOOST_TEST(r.status == 1, r.out);
+  BOOST_TEST(r.out.find("drew nothing on the 1280x1024 screen") != std::string::npos, r.out);
+  BOOST_TEST(std::count(r.out.begin(), r.out.end(), '\n') == 1, r.out);
+  // The stock image reads the words: the same options boot it.
+  r = sh(emu() + " --snapshot --size 1280x1024 --mem 2 --until-idle --timeout 20 " + quote(image()));
+  BOOST_TEST(r.status == 0, r.out);
+}

@@ -38,6 +38,10 @@ class Checker {
 
  private:
   void problem(const std::string& text) { r_.problems.push_back(text); }
+  void fatal(const std::string& text) {
+    r_.problems.push_back(text);
+    r_.fatal.push_back(text);
+  }
 
   // Validates a disk address and records its owner; returns the sector if it may be read.
   std::optional<uint32_t> claim(DiskAdr adr, const std::string& what) {
@@ -59,7 +63,7 @@ class Checker {
       return std::nullopt;
     }
     if (!image_.inFile(sector)) {
-      problem(what + ": sector " + std::to_string(sector) + " is outside the image (last sector " +
+      fatal(what + ": sector " + std::to_string(sector) + " is outside the image (last sector " +
               std::to_string(image_.lastSectorInFile()) + ")");
       return std::nullopt;
     }
@@ -83,11 +87,11 @@ class Checker {
     std::string at = "directory page at sector " + std::to_string(*sector);
     DirPage a = DirPage::decode(image_.read(*sector));
     if (a.mark != kDirMark) {
-      problem(at + ": bad mark " + hex(a.mark) + " (expected 9B1EA38DH)");
+      fatal(at + ": bad mark " + hex(a.mark) + " (expected 9B1EA38DH)");
       return;
     }
     if (a.m < 0 || a.m > kDirPgSize) {
-      problem(at + ": entry count " + std::to_string(a.m) + " out of range 0..24");
+      fatal(at + ": entry count " + std::to_string(a.m) + " out of range 0..24");
       return;
     }
     bool root = adr == kDirRootAdr;

@@ -19,6 +19,9 @@ namespace oberondisk {
 
 struct CheckReport {
   std::vector<std::string> problems;  // empty = clean
+  // The subset that Oberon cannot work around: a sector the file system uses lies beyond the end
+  // of the image (truncated), or a directory page is unreadable. The emulator refuses these.
+  std::vector<std::string> fatal;
   int files = 0;
   int directoryPages = 0;
   int extensionTables = 0;
