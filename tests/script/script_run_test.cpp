@@ -236,7 +236,7 @@ BOOST_AUTO_TEST_CASE(prepare_rejects_bad_input) {
   BOOST_TEST(!fs::exists(t.file("p.dsk")));
 
   r = sh("env -u OBERON_IMAGE " + prepare() + " " + quote(mod));
-  BOOST_TEST(r.status == 2, r.out);
+  BOOST_TEST(r.status == 64, r.out);
   BOOST_TEST(r.out == "prepare: no stock image: pass --image STOCK or set OBERON_IMAGE\n");
 
   r = sh(prepare() + " --image " + quote(image()) + " --out " + quote(t.file("p.dsk")) + " " +
@@ -245,7 +245,7 @@ BOOST_AUTO_TEST_CASE(prepare_rejects_bad_input) {
   BOOST_TEST(r.out == "prepare: source file " + t.file("Missing.Mod") + " does not exist\n");
 
   r = sh(prepare() + " --image " + quote(image()) + " --out " + quote(image()) + " " + quote(mod));
-  BOOST_TEST(r.status == 2, r.out);
+  BOOST_TEST(r.status == 64, r.out);
   BOOST_TEST(r.out.find("is the stock image itself") != std::string::npos, r.out);
 }
 

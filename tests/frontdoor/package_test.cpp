@@ -1,0 +1,92 @@
+// The Debian package as a user gets it: cpack builds it from this build directory, it is unpacked
+// into a scratch root (dpkg-deb -x: what dpkg -i would put in /), its dependencies are packages this
+// Debian has, and the installed programs work without the source tree or the build directory:
+// oberon-prepare-net finds the Oberon sources in share/oberon-net and the executables in bin/,
+// and the installed oberon-emu boots the image it made and runs an Oberon command in it.
+#include <boost/test/unit_test.hpp>
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "tests/support/process.h"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string need(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set (ctest sets it; OBERON_IMAGE: "
+                                          "a Project Oberon disk image)");
+  return v;
+}
+
+struct ScratchRoot {
+  fs::path path;
+  ScratchRoot() {
+    std::string t = (fs::temp_directory_path() / "oberon-package.XXXXXX").string();
+    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
+    path = t;
+  }
+  ~ScratchRoot() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_debian_package_installs_and_boots) {
+  ScratchRoot s;
+  const std::string build = need("OBERON_BUILD_DIR");
+  auto r = e2e::run({"cpack", "-G", "DEB", "--config", build + "/CPackConfig.cmake", "-B", (s.path / "pkg").string()},
+                    300s);
+  BOOST_TEST_REQUIRE(r.status == 0, r.out << r.err);
+  fs::path deb;
+  for (auto& e : fs::directory_iterator(s.path / "pkg"))
+    if (e.path().extension() == ".deb") deb = e.path();
+  BOOST_TEST_REQUIRE(!deb.empty(), "cpack made no .deb");
+
+  // Every dependency dpkg-shlibdeps found is a package this system has installed.
+  r = e2e::run({"dpkg-deb", "-f", deb.string(), "Depends"}, 30s);
+  BOOST_TEST_REQUIRE(r.status == 0, r.err);
+  BOOST_TEST(r.out.find("libsdl2") != std::string::npos, r.out);
+  std::stringstream deps(r.out);
+  std::string dep;
+  while (std::getline(deps, dep, ',')) {
+    dep = dep.substr(dep.find_first_not_of(' '));
+    dep = dep.substr(0, dep.find_first_of(" \n"));
+    auto q = e2e::run({"dpkg-query", "-W", "-f=${Status}", dep}, 30s);
+    BOOST_TEST(q.out.find("install ok installed") != std::string::npos, dep << ": " << q.out << q.err);
+  }
+
+  fs::path root = s.path / "root";
+  r = e2e::run({"dpkg-deb", "-x", deb.string(), root.string()}, 60s);
+  BOOST_TEST_REQUIRE(r.status == 0, r.err);
+  fs::path bin = root / "usr/bin";
+  for (const char* tool : {"oberon-emu", "oberon-disk", "tcpnet-lsof", "risc5-as", "risc5-dis", "oberon-prepare",
+                           "oberon-prepare-net"})
+    BOOST_TEST(fs::exists(bin / tool), tool);
+  for (const char* f : {"TCPNet.Mod", "NetShell.Mod", "HostLog.Mod", "Net.Tool"})
+    BOOST_TEST(fs::exists(root / "usr/share/oberon-net/oberon" / f), f);
+  BOOST_TEST(fs::exists(root / "usr/share/doc/oberon-net/README.md"));
+
+  // The installed scripts with nothing of the build around: no OBERON_BUILD_DIR, a PATH without it.
+  fs::path net = s.path / "net.dsk";
+  const std::string clean = "env -u OBERON_BUILD_DIR -u OBERON_EMU -u OBERON_DISK PATH=/usr/bin:/bin ";
+  r = e2e::run({"bash", "-c", clean + (bin / "oberon-prepare-net").string() + " --image '" + need("OBERON_IMAGE") +
+                                  "' --out '" + net.string() + "'"},
+               120s);
+  BOOST_TEST_REQUIRE(r.status == 0, r.out << r.err);
+  r = e2e::run({(bin / "oberon-emu").string(), "--headless", "--run", "NetStat.List", "--until-idle", "--timeout",
+                "30", net.string()},
+               60s);
+  BOOST_TEST(r.status == 0, r.out << r.err);
+  r = e2e::run({(bin / "oberon-disk").string(), "check", net.string()}, 30s);
+  BOOST_TEST(r.status == 0, r.out << r.err);
+}
