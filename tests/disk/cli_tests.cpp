@@ -197,14 +197,27 @@ BOOST_AUTO_TEST_CASE(bad_input) {
   expectFailure(tool(dir, {"extract", image, "System.Mod", dir.file("nodir/x")}), "cannot create");
   BOOST_TEST(readBytes(image) == before);
 
-  Run usage = tool(dir, {"frobnicate", image});
-  BOOST_TEST(usage.status == 2);
-  BOOST_TEST(tool(dir, {"list"}).status == 2);
-  BOOST_TEST(tool(dir, {"list", image, "extra"}).status == 2);
-  BOOST_TEST(tool(dir, {"mkfs", dir.file("n.dsk"), "--size", "0"}).status == 2);
-  BOOST_TEST(tool(dir, {"mkfs", dir.file("n.dsk"), "--size", "65"}).status == 2);
-  BOOST_TEST(tool(dir, {"add", image, dir.file("max"), "--bogus"}).status == 2);
-  BOOST_TEST(tool(dir, {}).status == 2);
+  // Usage errors: exit status 64 (EX_USAGE), one line on stderr; the image is not touched.
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"frobnicate", image}, {"list"}, {"list", image, "extra"}, {"mkfs", dir.file("n.dsk"), "--size", "0"},
+           {"mkfs", dir.file("n.dsk"), "--size", "65"}, {"add", image, dir.file("max"), "--bogus"},
+           {"delete", image, "Max.Bin", "--force"}, {}}) {
+    Run usage = tool(dir, args);
+    BOOST_TEST(usage.status == 64);
+    expectFailure(usage, "(see --help)");
+    BOOST_TEST(usage.out.empty());
+  }
+  BOOST_TEST(!fs::exists(dir.file("n.dsk")));
+  BOOST_TEST(readBytes(image) == before);
+}
+
+BOOST_AUTO_TEST_CASE(ls_is_list) {
+  TempDir dir;
+  std::string image = copyShared(dir);
+  Run list = tool(dir, {"list", image}), ls = tool(dir, {"ls", image});
+  BOOST_TEST(ls.status == 0);
+  BOOST_TEST(ls.out == list.out);
+  BOOST_TEST(ls.out.find("\nSystem.Mod ") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,5 @@
-// risc5-as: assemble one RISC5 source file.
-//   risc5-as in.s -o out [--format=bin|serial|cpp] [--name NAME] [--max-words N] [--symbols]
+// risc5-as: assemble one RISC5 source file (docs/assembler.md).
+//   risc5-as IN.s [-o OUT] [--format=bin|serial|cpp] [--name NAME] [--max-words N] [--symbols]
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -11,48 +11,31 @@
 
 #include "tools/asm/assembler.h"
 #include "tools/asm/formats.h"
+#include "tools/cli/cli.h"
 
 namespace {
 
-int usage(const char* msg) {
-  std::cerr << "risc5-as: " << msg << "\n"
-            << "usage: risc5-as IN.s [-o OUT] [--format=bin|serial|cpp] [--name NAME]"
-               " [--max-words N] [--symbols]\n";
-  return 2;
-}
+namespace cli = oberon::cli;
+namespace po = boost::program_options;
 
-}  // namespace
+constexpr const char* kUsage =
+    "Usage: risc5-as [options] IN.s\n"
+    "Assembles one RISC5 source file (docs/assembler.md): writes the image to OUT (-o) and/or\n"
+    "lists the labels (--symbols). Errors are printed as FILE:LINE: message.\n";
 
-int main(int argc, char** argv) {
-  using namespace risc5::assembler;
-  std::string input, output, format = "bin", name = "image";
-  long maxWords = -1;
+constexpr const char* kStatuses =
+    "Exit status: 0 assembled; 1 errors in the source, a file that cannot be read or written,\n"
+    "or an image longer than --max-words; 64 a usage error (bad option or value, no input).\n";
+
+struct Settings {
+  std::string input, output, format, name;
+  long maxWords = -1;  // -1: no limit
   bool symbols = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](const std::string& opt) -> std::string {
-      if (a.size() > opt.size() && a.compare(0, opt.size() + 1, opt + "=") == 0) return a.substr(opt.size() + 1);
-      if (i + 1 >= argc) throw std::runtime_error(opt + " needs a value");
-      return argv[++i];
-    };
-    try {
-      if (a == "-o") output = value("-o");
-      else if (a.rfind("--format", 0) == 0) format = value("--format");
-      else if (a.rfind("--name", 0) == 0) name = value("--name");
-      else if (a.rfind("--max-words", 0) == 0) maxWords = std::stol(value("--max-words"));
-      else if (a == "--symbols") symbols = true;
-      else if (a == "-h" || a == "--help") return usage("assemble RISC5 source (see docs/assembler.md)");
-      else if (!a.empty() && a[0] == '-') return usage(("unknown option " + a).c_str());
-      else if (input.empty()) input = a;
-      else return usage("only one input file");
-    } catch (const std::exception& e) {
-      return usage(e.what());
-    }
-  }
-  if (input.empty()) return usage("no input file");
-  if (format != "bin" && format != "serial" && format != "cpp") return usage("format must be bin, serial or cpp");
-  if (output.empty() && !symbols) return usage("no output file (-o) and no --symbols");
+};
 
+int assembleFile(const Settings& s) {
+  using namespace risc5::assembler;
+  const std::string& input = s.input;
   std::ifstream in(input, std::ios::binary);
   if (!in) {
     std::cerr << "risc5-as: cannot open " << input << "\n";
@@ -65,29 +48,57 @@ int main(int argc, char** argv) {
     std::cerr << r.errorText();
     return 1;
   }
-  if (maxWords >= 0 && static_cast<long>(r.image.words.size()) > maxWords) {
+  if (s.maxWords >= 0 && static_cast<long>(r.image.words.size()) > s.maxWords) {
     std::cerr << input << ": image has " << r.image.words.size() << " words, more than the limit of "
-              << maxWords << "\n";
+              << s.maxWords << "\n";
     return 1;
   }
-  if (symbols) {
+  if (s.symbols) {
     std::vector<std::pair<uint32_t, std::string>> byAddress;
     for (const auto& [label, address] : r.image.labels) byAddress.emplace_back(address, label);
     std::sort(byAddress.begin(), byAddress.end());
     for (const auto& [address, label] : byAddress) std::printf("%08X %s\n", address, label.c_str());
   }
-  if (!output.empty()) {
-    std::ofstream out(output, std::ios::binary | std::ios::trunc);
-    if (format == "cpp") {
-      out << toCpp(r.image, name, input);
+  if (!s.output.empty()) {
+    std::ofstream out(s.output, std::ios::binary | std::ios::trunc);
+    if (s.format == "cpp") {
+      out << toCpp(r.image, s.name, input);
     } else {
-      std::vector<uint8_t> bytes = format == "bin" ? toBinary(r.image) : toSerial(r.image);
+      std::vector<uint8_t> bytes = s.format == "bin" ? toBinary(r.image) : toSerial(r.image);
       out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     }
     if (!out) {
-      std::cerr << "risc5-as: cannot write " << output << "\n";
+      std::cerr << "risc5-as: cannot write " << s.output << "\n";
       return 1;
     }
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings s;
+  std::vector<std::string> inputs;
+  cli::Tool tool("risc5-as", kUsage, kStatuses);
+  tool.options.add_options()
+    ("output,o", po::value(&s.output)->value_name("OUT"), "write the image to OUT")
+    ("format", po::value(&s.format)->value_name("bin|serial|cpp")->default_value("bin"),
+     "bin: little-endian words; serial: the boot ROM's serial stream; cpp: a C++ source")
+    ("name", po::value(&s.name)->value_name("NS::NAME")->default_value("image"),
+     "cpp: the qualified name of the generated arrays")
+    ("max-words", po::value(&s.maxWords)->value_name("N"), "fail if the image has more than N words")
+    ("symbols", po::bool_switch(&s.symbols), "list the labels on stdout: ADDRESS NAME");
+  tool.hidden.add_options()("input", po::value(&inputs));
+  tool.positional.add("input", -1);
+  return tool.run(argc, argv, [&](const po::variables_map& vm) {
+    if (inputs.empty()) throw cli::UsageError("no input file");
+    if (inputs.size() > 1) throw cli::UsageError("only one input file");
+    s.input = inputs[0];
+    if (s.format != "bin" && s.format != "serial" && s.format != "cpp")
+      throw cli::UsageError("--format must be bin, serial or cpp, not '" + s.format + "'");
+    if (vm.count("max-words") && s.maxWords < 0) throw cli::UsageError("--max-words must be 0 or more");
+    if (s.output.empty() && !s.symbols) throw cli::UsageError("no output file (-o) and no --symbols");
+    return assembleFile(s);
+  });
 }

@@ -1,5 +1,5 @@
 // oberon-disk: list, extract, add, delete files on an Oberon disk image; create and check one.
-// Exit status: 0 success, 1 failure (or problems found by check), 2 usage error.
+// Exit status: 0 success, 1 failure (or problems found by check), 64 usage error.
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -13,50 +13,38 @@
 #include "disk_image.h"
 #include "file_system.h"
 #include "fs_check.h"
+#include "tools/cli/cli.h"
 
 using namespace oberondisk;
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: oberon-disk list IMAGE\n"
-    "       oberon-disk extract IMAGE NAME [HOSTFILE] [--text]\n"
-    "       oberon-disk add IMAGE HOSTFILE [NAME] [--text]\n"
-    "       oberon-disk delete IMAGE NAME\n"
-    "       oberon-disk mkfs IMAGE [--size MB] [--force]\n"
-    "       oberon-disk check IMAGE\n"
-    "--text converts line ends: CR -> LF on extract, LF (and CR LF) -> CR on add.\n";
+namespace cli = oberon::cli;
+namespace po = boost::program_options;
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+constexpr const char* kUsage =
+    "Usage: oberon-disk COMMAND IMAGE [ARGUMENTS] [options]\n"
+    "Reads and changes the files of a Project Oberon disk image (docs/disk-tool.md).\n"
+    "\n"
+    "Commands:\n"
+    "  list IMAGE                             name, size and date of every file (alias: ls)\n"
+    "  extract IMAGE NAME [HOSTFILE] [--text] copy a file out; HOSTFILE defaults to NAME\n"
+    "  add IMAGE HOSTFILE [NAME] [--text]     copy a file in (replacing); NAME defaults to\n"
+    "                                         HOSTFILE's base name\n"
+    "  delete IMAGE NAME                      remove a file\n"
+    "  mkfs IMAGE [--size MB] [--force]       create an empty filesystem-only image\n"
+    "  check IMAGE                            check the file system, read-only\n";
+
+constexpr const char* kStatuses =
+    "Exit status: 0 success; 1 an error (one line on stderr) or, for check, problems found;\n"
+    "64 a usage error (unknown command or option, wrong arguments, bad value).\n";
 
 struct Args {
-  std::vector<std::string> positional;
+  std::vector<std::string> positional;  // after the command
   bool text = false;
   bool force = false;
-  std::optional<std::string> size;
+  unsigned sizeMiB = 64;  // the whole sector map of the Kernel
 };
-
-Args parse(int argc, char** argv) {
-  Args a;
-  for (int i = 2; i < argc; ++i) {
-    std::string s = argv[i];
-    if (s == "--text") a.text = true;
-    else if (s == "--force") a.force = true;
-    else if (s == "--size") {
-      if (i + 1 >= argc) throw UsageError("--size needs a value in MiB");
-      a.size = argv[++i];
-    } else if (s.rfind("--size=", 0) == 0) a.size = s.substr(7);
-    else if (s.size() > 1 && s[0] == '-') throw UsageError("unknown option " + s);
-    else a.positional.push_back(s);
-  }
-  return a;
-}
-
-void expect(const Args& a, size_t min, size_t max) {
-  if (a.positional.size() < min || a.positional.size() > max) throw UsageError("wrong number of arguments");
-}
 
 std::vector<uint8_t> readHostFile(const std::string& path) {
   struct stat st {};
@@ -101,7 +89,6 @@ std::string baseName(const std::string& path) {
 }
 
 int cmdList(const Args& a) {
-  expect(a, 1, 1);
   auto files = FileSystem::open(a.positional[0], false).list();
   for (const auto& f : files)
     std::printf("%-32s %8u  %s\n", f.name.c_str(), f.length, formatClock(f.date).c_str());
@@ -109,7 +96,6 @@ int cmdList(const Args& a) {
 }
 
 int cmdExtract(const Args& a) {
-  expect(a, 2, 3);
   const std::string& name = a.positional[1];
   std::string host = a.positional.size() > 2 ? a.positional[2] : name;
   auto data = FileSystem::open(a.positional[0], false).readFile(name);
@@ -118,7 +104,6 @@ int cmdExtract(const Args& a) {
 }
 
 int cmdAdd(const Args& a) {
-  expect(a, 2, 3);
   const std::string& host = a.positional[1];
   std::string name = a.positional.size() > 2 ? a.positional[2] : baseName(host);
   if (auto p = fileNameProblem(name); !p.empty()) throw DiskError(p);
@@ -131,7 +116,6 @@ int cmdAdd(const Args& a) {
 }
 
 int cmdDelete(const Args& a) {
-  expect(a, 2, 2);
   auto fs = FileSystem::open(a.positional[0], true);
   fs.deleteFile(a.positional[1]);
   fs.commit();
@@ -139,22 +123,13 @@ int cmdDelete(const Args& a) {
 }
 
 int cmdMkfs(const Args& a) {
-  expect(a, 1, 1);
-  uint64_t mib = 64;  // the whole sector map of the Kernel
-  if (a.size) {
-    char* end = nullptr;
-    unsigned long v = std::strtoul(a.size->c_str(), &end, 10);
-    if (a.size->empty() || *end != 0 || v < 1 || v > 64) throw UsageError("--size must be 1..64 (MiB)");
-    mib = v;
-  }
   // Sector n of a filesystem-only image is at (n-1)*1024; sector 65535 is the last usable one.
-  uint64_t bytes = std::min<uint64_t>(mib << 20, uint64_t(kMapSectors - 1) * kSectorSize);
+  uint64_t bytes = std::min<uint64_t>(uint64_t(a.sizeMiB) << 20, uint64_t(kMapSectors - 1) * kSectorSize);
   DiskImage::createEmpty(a.positional[0], bytes, a.force);
   return 0;
 }
 
 int cmdCheck(const Args& a) {
-  expect(a, 1, 1);
   auto image = DiskImage::open(a.positional[0], false);
   CheckReport r = checkFileSystem(image);
   for (const auto& p : r.problems) std::printf("%s\n", p.c_str());
@@ -165,32 +140,65 @@ int cmdCheck(const Args& a) {
   return r.problems.empty() ? 0 : 1;
 }
 
+struct Command {
+  const char* name;
+  const char* alias;
+  const char* arguments;  // for messages
+  size_t min, max;        // number of arguments
+  bool text, sizeForce;   // which options apply
+  int (*run)(const Args&);
+};
+
+constexpr Command kCommands[] = {
+    {"list", "ls", "IMAGE", 1, 1, false, false, cmdList},
+    {"extract", nullptr, "IMAGE NAME [HOSTFILE]", 2, 3, true, false, cmdExtract},
+    {"add", nullptr, "IMAGE HOSTFILE [NAME]", 2, 3, true, false, cmdAdd},
+    {"delete", nullptr, "IMAGE NAME", 2, 2, false, false, cmdDelete},
+    {"mkfs", nullptr, "IMAGE", 1, 1, false, true, cmdMkfs},
+    {"check", nullptr, "IMAGE", 1, 1, false, false, cmdCheck},
+};
+
+// The command and its arguments, checked: a cli::UsageError if anything is wrong.
+const Command& command(const std::vector<std::string>& words, const po::variables_map& vm, Args& a) {
+  if (words.empty()) throw cli::UsageError("no command given: list, extract, add, delete, mkfs or check");
+  const Command* c = nullptr;
+  for (const Command& k : kCommands)
+    if (words[0] == k.name || (k.alias && words[0] == k.alias)) c = &k;
+  if (!c) throw cli::UsageError("unknown command '" + words[0] + "'");
+  a.positional.assign(words.begin() + 1, words.end());
+  size_t n = a.positional.size();
+  if (n < c->min || n > c->max)
+    throw cli::UsageError(words[0] + " takes " + c->arguments + ", not " + std::to_string(n) +
+                          (n == 1 ? " argument" : " arguments"));
+  for (const char* option : {"text", "size", "force"}) {
+    bool applies = std::string(option) == "text" ? c->text : c->sizeForce;
+    if (vm.count(option) && !vm[option].defaulted() && !applies)
+      throw cli::UsageError(std::string("--") + option + " does not apply to " + words[0]);
+  }
+  if (vm.count("size") && (a.sizeMiB < 1 || a.sizeMiB > 64)) throw cli::UsageError("--size must be 1..64 (MiB)");
+  return *c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
-  std::string cmd = argv[1];
-  try {
-    Args a = parse(argc, argv);
-    if (cmd == "list") return cmdList(a);
-    if (cmd == "extract") return cmdExtract(a);
-    if (cmd == "add") return cmdAdd(a);
-    if (cmd == "delete") return cmdDelete(a);
-    if (cmd == "mkfs") return cmdMkfs(a);
-    if (cmd == "check") return cmdCheck(a);
-    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-      std::fputs(kUsage, stdout);
-      return 0;
+  Args a;
+  std::vector<std::string> words;
+  cli::Tool tool("oberon-disk", kUsage, kStatuses);
+  tool.options.add_options()
+    ("text", po::bool_switch(&a.text), "extract: CR -> LF; add: LF and CR LF -> CR (Oberon ends lines with CR)")
+    ("size", po::value(&a.sizeMiB)->value_name("MB"), "mkfs: image size in MiB, 1..64 (default 64)")
+    ("force", po::bool_switch(&a.force), "mkfs: replace an existing IMAGE");
+  tool.hidden.add_options()("words", po::value(&words));
+  tool.positional.add("words", -1);
+  return tool.run(argc, argv, [&](const po::variables_map& vm) {
+    if (!words.empty() && words[0] == "help") return tool.help();
+    const Command& c = command(words, vm, a);
+    try {
+      return c.run(a);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "oberon-disk: %s\n", e.what());
+      return 1;
     }
-    throw UsageError("unknown command " + cmd);
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "oberon-disk: %s\n%s", e.what(), kUsage);
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "oberon-disk: %s\n", e.what());
-    return 1;
-  }
+  });
 }

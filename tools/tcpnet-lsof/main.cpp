@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lsof.h"
+#include "tools/cli/cli.h"
 
 namespace {
 
@@ -25,23 +26,19 @@ constexpr int kExitListed = 0, kExitNothing = 1, kExitError = 2;
 std::atomic<bool> gStop{false};
 extern "C" void onSignal(int) { gStop.store(true); }
 
-const char* const kUsage =
-    "usage: tcpnet-lsof [-n] [-P] [-p PID[,PID...]] [-i [@HOST][:PORT]] [-s STATE[,STATE...]]\n"
+namespace cli = oberon::cli;
+namespace po = boost::program_options;
+
+constexpr const char* kUsage =
+    "Usage: tcpnet-lsof [-n] [-P] [-p PID[,PID...]] [-i [@HOST][:PORT]] [-s STATE[,STATE...]]\n"
     "                   [--json] [-r SECONDS [--count N]] [--socket PATH]... [--dir DIR]\n"
-    "Lists the TCPNet slots of running Oberon emulators (oberon-emu).\n"
-    "  -n            show IP addresses, do not resolve host names\n"
-    "  -P            show port numbers, do not resolve service names\n"
-    "  -p PID,...    only these emulator processes\n"
-    "  -i [@H][:P]   only slots with an endpoint on host H and/or port P (repeatable: any matches)\n"
-    "  -s STATE,...  only these states: LISTEN CONNECTING ESTABLISHED CLOSE_WAIT FIN_WAIT\n"
-    "                LAST_ACK CLOSED ERROR\n"
-    "                (a TCP: prefix as in lsof is accepted)\n"
-    "  --json        one JSON document (per repetition) instead of the table\n"
-    "  -r SECONDS    repeat every SECONDS until interrupted (or --count N times)\n"
-    "  --socket PATH ask the emulator on this monitor socket (repeatable) instead of scanning\n"
-    "  --dir DIR     scan DIR instead of $XDG_RUNTIME_DIR (or /tmp when unset)\n"
-    "Exit status: 0 something was listed, 1 nothing matched, 2 an error (bad option, unreadable\n"
-    "directory, a named socket or emulator that is missing, not permitted, dead or not answering).\n";
+    "Lists the TCPNet slots of running Oberon emulators (oberon-emu), the way lsof -i lists\n"
+    "sockets (docs/tcpnet-lsof.md). Different options are combined with AND.\n";
+
+constexpr const char* kStatuses =
+    "Exit status: 0 something was listed; 1 nothing matched; 2 an error (an unreadable\n"
+    "directory, a named socket or emulator that is missing, not permitted, dead or not\n"
+    "answering); 64 a usage error (unknown option, missing or bad value).\n";
 
 struct Settings {
   lsof::Filter filter;
@@ -53,10 +50,12 @@ struct Settings {
   std::string dir;
 };
 
-int usageError(const std::string& why) {
-  std::fprintf(stderr, "tcpnet-lsof: %s\n%s", why.c_str(), kUsage);
-  return kExitError;
-}
+// The command line as Boost gives it; turned into Settings by settings().
+struct Raw {
+  bool numericHosts = false, numericPorts = false, json = false;
+  std::vector<std::string> pids, inets, states, sockets;
+  std::string repeat, count, dir;
+};
 
 bool parsePids(const std::string& text, std::set<long>& pids) {
   size_t start = 0;
@@ -71,76 +70,61 @@ bool parsePids(const std::string& text, std::set<long>& pids) {
   return true;
 }
 
-// Returns kExitListed on success, else the exit code (usage printed).
-int parseArgs(int argc, char** argv, Settings& s, bool& done) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    // Value of an option: glued (-p123, --dir=X) or the next argument.
-    auto value = [&](const std::string& name, std::string& out) {
-      if (a.size() > name.size() && a.compare(0, name.size(), name) == 0) {
-        out = a.substr(name.size() + (a[name.size()] == '=' ? 1 : 0));
-        return true;
-      }
-      if (i + 1 >= argc) return false;
-      out = argv[++i];
-      return true;
-    };
-    auto is = [&](const char* name) { return a == name || (a.rfind(name, 0) == 0 && name[1] != '-' && a.size() > 2) ||
-                                             (a.rfind(std::string(name) + "=", 0) == 0); };
-    std::string v;
-    if (a == "-h" || a == "--help") {
-      std::fputs(kUsage, stdout);
-      done = true;
-      return kExitListed;
-    } else if (a == "-n") {
-      s.names.hosts = false;
-    } else if (a == "-P") {
-      s.names.ports = false;
-    } else if (a == "-nP" || a == "-Pn") {
-      s.names.hosts = s.names.ports = false;
-    } else if (a == "--json") {
-      s.json = true;
-    } else if (a == "-i") {  // alone (or before another option): every slot, as in lsof
-      if (i + 1 < argc && argv[i + 1][0] != '-') {
-        auto inet = lsof::parseInet(argv[++i]);
-        if (!inet) return usageError(std::string("bad -i argument '") + argv[i] + "' (use [@HOST][:PORT])");
-        s.filter.inets.push_back(*inet);
-      }
-    } else if (is("-i")) {
-      auto inet = lsof::parseInet(a.substr(2));
-      if (!inet) return usageError("bad -i argument '" + a.substr(2) + "' (use [@HOST][:PORT])");
-      s.filter.inets.push_back(*inet);
-    } else if (is("-p")) {
-      if (!value("-p", v) || !parsePids(v, s.filter.pids)) return usageError("-p needs PID[,PID...]");
-    } else if (is("-s")) {
-      std::string error;
-      if (!value("-s", v)) return usageError("-s needs STATE[,STATE...]");
-      auto states = lsof::parseStates(v, error);
-      if (!states) return usageError(error);
-      s.filter.states.insert(states->begin(), states->end());
-    } else if (is("-r")) {
-      char* end = nullptr;
-      if (!value("-r", v) || (s.repeatSeconds = std::strtod(v.c_str(), &end), *end != 0) ||
-          !(s.repeatSeconds > 0 && s.repeatSeconds <= 86400))
-        return usageError("-r needs a number of seconds (0 < N <= 86400)");
-    } else if (is("--count")) {
-      char* end = nullptr;
-      if (!value("--count", v) || (s.count = std::strtol(v.c_str(), &end, 10), *end != 0) || s.count < 1)
-        return usageError("--count needs a positive number");
-    } else if (is("--socket")) {
-      if (!value("--socket", v) || v.empty()) return usageError("--socket needs a path");
-      s.sockets.push_back(v);
-    } else if (is("--dir")) {
-      if (!value("--dir", v) || v.empty()) return usageError("--dir needs a directory");
-      s.dir = v;
-    } else {
-      return usageError("unknown option '" + a + "'");
-    }
+// "-i" as lsof has it: alone (or before another option) it selects every slot; otherwise the
+// next argument is its value. Boost can give an option an optional value only when glued to it
+// (-i:80), so this parser takes the separate form. An empty value stands for "alone".
+std::vector<po::option> inetOption(std::vector<std::string>& args) {
+  if (args.empty() || args[0] != "-i") return {};
+  po::option o("-i", {""});
+  o.original_tokens = {args[0]};
+  args.erase(args.begin());
+  if (!args.empty() && !args[0].empty() && args[0][0] != '-') {
+    o.value = {args[0]};
+    o.original_tokens.push_back(args[0]);
+    args.erase(args.begin());
   }
-  if (s.dir.empty()) s.dir = lsof::defaultDir();
+  return {o};
+}
+
+// Checks the values; a cli::UsageError names the first bad one. vm tells which options were given.
+Settings settings(const Raw& raw, const po::variables_map& vm) {
+  Settings s;
+  s.names.hosts = !raw.numericHosts;
+  s.names.ports = !raw.numericPorts;
+  s.json = raw.json;
+  for (const auto& p : raw.pids)
+    if (!parsePids(p, s.filter.pids)) throw cli::UsageError("-p needs PID[,PID...], not '" + p + "'");
+  for (const auto& i : raw.inets) {
+    if (i.empty()) continue;  // -i alone: every slot
+    auto inet = lsof::parseInet(i);
+    if (!inet) throw cli::UsageError("bad -i argument '" + i + "' (use [@HOST][:PORT])");
+    s.filter.inets.push_back(*inet);
+  }
+  for (const auto& text : raw.states) {
+    std::string error;
+    auto states = lsof::parseStates(text, error);
+    if (!states) throw cli::UsageError(error);
+    s.filter.states.insert(states->begin(), states->end());
+  }
+  if (vm.count("-r")) {  // Boost's key of a short-only option is its dashed name
+    char* end = nullptr;
+    s.repeatSeconds = std::strtod(raw.repeat.c_str(), &end);
+    if (*end != 0 || !(s.repeatSeconds > 0 && s.repeatSeconds <= 86400))
+      throw cli::UsageError("-r needs a number of seconds (0 < N <= 86400), not '" + raw.repeat + "'");
+  }
+  if (vm.count("count")) {
+    char* end = nullptr;
+    s.count = std::strtol(raw.count.c_str(), &end, 10);
+    if (*end != 0 || s.count < 1) throw cli::UsageError("--count needs a positive number, not '" + raw.count + "'");
+  }
+  for (const auto& p : raw.sockets)
+    if (p.empty()) throw cli::UsageError("--socket needs a path");
+  s.sockets = raw.sockets;
+  if (vm.count("dir") && raw.dir.empty()) throw cli::UsageError("--dir needs a directory");
+  s.dir = raw.dir.empty() ? lsof::defaultDir() : raw.dir;
   if (s.count && !s.repeatSeconds) s.repeatSeconds = 1;
   if (!s.repeatSeconds) s.count = 1;
-  return kExitListed;
+  return s;
 }
 
 struct Pass {
@@ -229,11 +213,7 @@ void sleepSeconds(double seconds) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  Settings s;
-  bool done = false;
-  if (int rc = parseArgs(argc, argv, s, done); rc != kExitListed || done) return rc;
-
+int list(Settings& s) {
   struct sigaction sa {};
   sa.sa_handler = onSignal;  // no SA_RESTART: the sleep between repetitions ends at once
   sigaction(SIGINT, &sa, nullptr);
@@ -259,4 +239,29 @@ int main(int argc, char** argv) {
   }
   if (error) return kExitError;
   return listed ? kExitListed : kExitNothing;
+}
+
+int main(int argc, char** argv) {
+  Raw raw;
+  cli::Tool tool("tcpnet-lsof", kUsage, kStatuses);
+  tool.options.add_options()
+    (",n", po::bool_switch(&raw.numericHosts), "show IP addresses, do not resolve host names")
+    (",P", po::bool_switch(&raw.numericPorts), "show port numbers, do not resolve service names")
+    (",p", po::value(&raw.pids)->value_name("PID,..."), "only these emulator processes")
+    (",i", po::value(&raw.inets)->value_name("[@H][:P]"),
+     "only slots with an endpoint on host H and/or port P (repeatable: any matches; alone: all)")
+    (",s", po::value(&raw.states)->value_name("STATE,..."),
+     "only these states: LISTEN CONNECTING ESTABLISHED CLOSE_WAIT FIN_WAIT LAST_ACK CLOSED "
+     "ERROR (any case; a TCP: prefix as in lsof is accepted)")
+    ("json", po::bool_switch(&raw.json), "one JSON document (per repetition) instead of the table")
+    (",r", po::value(&raw.repeat)->value_name("SECONDS"), "repeat every SECONDS until interrupted")
+    ("count", po::value(&raw.count)->value_name("N"), "stop after N repetitions (implies -r 1)")
+    ("socket", po::value(&raw.sockets)->value_name("PATH"),
+     "ask the emulator on this monitor socket instead of scanning (repeatable)")
+    ("dir", po::value(&raw.dir)->value_name("DIR"), "scan DIR instead of $XDG_RUNTIME_DIR (or /tmp when unset)");
+  tool.extraStyleParser = inetOption;
+  return tool.run(argc, argv, [&](const po::variables_map& vm) {
+    Settings s = settings(raw, vm);
+    return list(s);
+  });
 }
