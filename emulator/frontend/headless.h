@@ -14,7 +14,7 @@ struct Options;
 // Exit statuses of the emulator (also used by the window front end).
 enum ExitStatus : int {
   kExitOk = 0,
-  kExitSetup = 1,      // bad option, missing or corrupt image
+  kExitSetup = 1,      // missing or corrupt image, a file that cannot be opened (usage errors: 64)
   kExitTimeout = 2,    // --timeout elapsed
   kExitFault = 3,      // the CPU left memory
   kExitTrapLoop = 4,   // Oberon keeps trapping

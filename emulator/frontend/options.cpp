@@ -2,6 +2,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "tools/cli/cli.h"
+
 #include <cstdio>
 #include <iostream>
 
@@ -27,6 +29,7 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
   po::options_description general("Options");
   general.add_options()
     ("help,h", "show this help")
+    ("version", "print the version")
     ("image", po::value(&o.image), "Project Oberon disk image (filesystem-only or whole SD card)")
     ("mem", po::value(&mem)->default_value(1), "RAM in MiB (1 to 256)")
     ("size", po::value(&size), "screen size WxH, e.g. 1280x1024 (width a multiple of 32)")
@@ -58,38 +61,40 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
     po::store(po::command_line_parser(argc, argv).options(general).positional(pos).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "oberon-emu: " << e.what() << " (see --help)\n";
-    exitCode = 1;
+    exitCode = oberon::cli::usageError("oberon-emu", e.what());
     return std::nullopt;
   }
   if (vm.count("help")) {
     std::cout << "Usage: oberon-emu [options] [IMAGE]\n"
                  "Emulates the Project Oberon 2013 RISC5 computer, with a TCPNet network device.\n\n"
-              << general << "\n";
+              << general << "\n"
+              << "Exit status: 0 success; 1 the image or a file cannot be used (one line says why); 2 --timeout\n"
+                 "elapsed; 3 the guest jumped outside memory; 4 the guest is stuck in a trap loop; 5 a script or\n"
+                 "--run failed; 64 a usage error (unknown option, missing or bad value).\n";
     exitCode = 0;
+    return std::nullopt;
+  }
+  if (vm.count("version")) {
+    exitCode = oberon::cli::printVersion("oberon-emu");
     return std::nullopt;
   }
   o.machine.memoryMiB = mem;
   if (!size.empty() && !parseSize(size, o.machine.width, o.machine.height)) {
-    std::cerr << "oberon-emu: --size wants WIDTHxHEIGHT, e.g. 1280x1024, not '" << size << "'\n";
-    exitCode = 1;
+    exitCode = oberon::cli::usageError("oberon-emu", "--size wants WIDTHxHEIGHT, e.g. 1280x1024, not '" + size + "'");
     return std::nullopt;
   }
   if (vm.count("boot-from-serial")) o.machine.switches |= 1;
   if (vm.count("no-tcpnet")) o.tcpnet = false;
   if (o.timeoutSeconds < 0) {
-    std::cerr << "oberon-emu: --timeout must not be negative\n";
-    exitCode = 1;
+    exitCode = oberon::cli::usageError("oberon-emu", "--timeout must not be negative");
     return std::nullopt;
   }
   if (std::string why = validate(o.machine); !why.empty()) {
-    std::cerr << "oberon-emu: " << why << "\n";
-    exitCode = 1;
+    exitCode = oberon::cli::usageError("oberon-emu", why);
     return std::nullopt;
   }
   if (o.image.empty() && !(o.machine.switches & 1)) {
-    std::cerr << "oberon-emu: no disk image given (pass IMAGE, or --boot-from-serial)\n";
-    exitCode = 1;
+    exitCode = oberon::cli::usageError("oberon-emu", "no disk image given (pass IMAGE, or --boot-from-serial)");
     return std::nullopt;
   }
   if (!o.headless && (o.untilIdle || !o.screenshot.empty() || !o.script.empty())) o.headless = true;

@@ -32,8 +32,9 @@ struct Options {
   bool frameStats = false;       // window: print frame times at exit (bench/window)
 };
 
-// Parses argv. On --help/--version prints and returns nullopt with exitCode 0; on a bad option
-// prints one line on stderr and returns nullopt with exitCode 1.
+// Parses argv. On --help/--version prints and returns nullopt with exitCode 0; on a usage error
+// (unknown option, missing or bad value) prints one line on stderr and returns nullopt with
+// exitCode 64, the status of every tool's usage errors (tools/cli/cli.h).
 std::optional<Options> parseOptions(int argc, char** argv, int& exitCode);
 
 }  // namespace risc5

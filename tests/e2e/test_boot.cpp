@@ -180,12 +180,16 @@ BOOST_AUTO_TEST_CASE(bad_images_and_options_give_one_line_errors) {
   BOOST_TEST(c.err.find("'oberon-disk check " + cut.string() + "'") != std::string::npos, c.err);
   BOOST_TEST(c.seconds < 5.0);
 
+  // Usage errors: one line too, with the status every tool gives them (64).
+  auto usage = [](const e2e::Result& r) {
+    return r.status == 64 && !r.err.empty() && r.err.find('\n') == r.err.size() - 1;
+  };
   auto size = e2e::run({emulator(), "--size", "1000x700", image()}, 10s);
-  BOOST_TEST(oneLine(size), size.err);
+  BOOST_TEST(usage(size), size.status << " " << size.err);
   auto flag = e2e::run({emulator(), "--no-such-flag", image()}, 10s);
-  BOOST_TEST(oneLine(flag), flag.err);
+  BOOST_TEST(usage(flag), flag.status << " " << flag.err);
   auto mem = e2e::run({emulator(), "--mem", "999", image()}, 10s);
-  BOOST_TEST(oneLine(mem), mem.err);
+  BOOST_TEST(usage(mem), mem.status << " " << mem.err);
 }
 
 BOOST_AUTO_TEST_CASE(a_running_emulator_locks_its_image) {
