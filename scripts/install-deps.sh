@@ -4,12 +4,13 @@
 #   scripts/install-deps.sh           that, and what the tests use (run-tests.sh, CI)
 # Build: compiler, CMake, Ninja, Boost (Asio, Test, program_options), SDL2, libpng, nlohmann JSON,
 # curl (the image download). Tests: real peers (socat, ncat, netcat-openbsd, python3), Xvfb +
-# xdotool + xclip + imagemagick + x11-utils for the window tests, dpkg-dev for the package test.
+# xdotool + xclip + imagemagick + x11-utils for the window tests, dpkg-dev and help2man for the
+# Debian package and its man pages.
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev
           libsdl2-dev libx11-dev libpng-dev nlohmann-json3-dev curl)
 if [[ "${1:-}" != "--build" ]]; then
-  packages+=(socat ncat netcat-openbsd python3 libboost-test-dev xvfb xdotool xclip imagemagick x11-utils dpkg-dev file)
+  packages+=(socat ncat netcat-openbsd python3 libboost-test-dev xvfb xdotool xclip imagemagick x11-utils dpkg-dev help2man)
 fi
 missing=()
 for p in "${packages[@]}"; do

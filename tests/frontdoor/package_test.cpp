@@ -75,6 +75,10 @@ BOOST_AUTO_TEST_CASE(the_debian_package_installs_and_boots) {
   for (const char* f : {"TCPNet.Mod", "NetShell.Mod", "HostLog.Mod", "Net.Tool"})
     BOOST_TEST(fs::exists(root / "usr/share/oberon-net/oberon" / f), f);
   BOOST_TEST(fs::exists(root / "usr/share/doc/oberon-net/README.md"));
+#ifdef OBERON_MAN_PAGES  // help2man was there when this build was configured
+  for (const char* tool : {"oberon-emu", "oberon-disk", "tcpnet-lsof", "risc5-as", "risc5-dis"})
+    BOOST_TEST(fs::exists(root / "usr/share/man/man1" / (std::string(tool) + ".1.gz")), tool);
+#endif
 
   // The installed scripts with nothing of the build around: no OBERON_BUILD_DIR, a PATH without it.
   fs::path net = s.path / "net.dsk";
