@@ -151,6 +151,7 @@ void Cpu::reset() {
   PC = kRomStart / 4;
   N = Z = C = V = false;
   intEnb = intPnd = intMd = false;
+  owedTicks = 0;
   fault = CpuFault::none;
 }
 
@@ -498,6 +499,10 @@ special: {
     c = savedC;
     v = savedV;
     intMd = false;
+    if (owedTicks && !intPnd && intEnb) {
+      intPnd = true;
+      --owedTicks;
+    }
   } else {
     pc = cond(d->a) ? r[d->imm & 15] >> 2 : pc + 1;  // the branch itself is taken per cond (pcmux0)
   }

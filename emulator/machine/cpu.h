@@ -41,6 +41,10 @@ class Cpu {
   uint32_t H = 0;
   bool N = false, Z = false, C = false, V = false;
   bool intEnb = false, intPnd = false, intMd = false;
+  // Millisecond edges that came while one was pending and interrupts were enabled (a slice or an
+  // idle sleep spans several; Machine::run counts them). Each RTI turns one into intPnd, so the
+  // handler runs once per millisecond of guest time, back to back after a stall.
+  uint32_t owedTicks = 0;
   uint32_t SPC = 0;  // saved PC (word address) of the interrupted instruction stream
   bool savedN = false, savedZ = false, savedC = false, savedV = false;
 

@@ -28,6 +28,9 @@ uint32_t displayStartFor(const MachineConfig& c) {
 
 // Instructions per slice between checks of the millisecond tick (about 0.1 ms of guest time).
 constexpr uint64_t kSliceInstructions = 50000;
+// Millisecond interrupts owed after a stall (an idle sleep, a busy host) are delivered up to this
+// many; after a longer stall (the process stopped, say) the rest are dropped, not stormed.
+constexpr uint32_t kMaxOwedTicks = 1000;
 // A slice that used up the idle-poll budget is idle if it polled at least this densely:
 // Oberon's idle loop polls every few dozen instructions; a computation that reads the clock now
 // and then does not count as idle.
@@ -140,13 +143,25 @@ uint64_t Machine::run(uint64_t budget) {
   while (done < budget && cpu_.fault == CpuFault::none) {
     uint32_t now = timer_.millis();
     if (now != lastTick_) {
+      // The 2018 core's millisecond irq edges. On the board each one is taken (a handler takes
+      // microseconds) while interrupts are enabled; here a slice or an idle sleep may span
+      // several: the CPU keeps the extra ones and delivers one at each RTI (Cpu::owedTicks),
+      // so that an Oberon tick counter keeps guest time. With interrupts disabled the one
+      // pending bit remembers one edge, as on the board.
+      uint32_t edges = now - lastTick_;
       lastTick_ = now;
-      cpu_.requestInterrupt();  // the 2018 core's millisecond irq edge
+      if (cpu_.intEnb) {
+        uint32_t extra = edges - (cpu_.intPnd ? 0 : 1);
+        cpu_.owedTicks = std::min<uint32_t>(cpu_.owedTicks + extra, kMaxOwedTicks);
+      } else {
+        cpu_.owedTicks = 0;
+      }
+      cpu_.requestInterrupt();
     }
     uint64_t n = cpu_.run(std::min(budget - done, kSliceInstructions));
     done += n;
     sinceBudget += n;
-    if (bus_.idle()) {
+    if (bus_.idle() && !(cpu_.intPnd && cpu_.intEnb)) {  // a tick to take first: the handler runs
       if (sinceBudget <= Bus::kIdlePolls * kIdleInstructionsPerPoll) {
         idle_ = true;
         break;

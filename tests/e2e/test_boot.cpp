@@ -130,6 +130,17 @@ BOOST_AUTO_TEST_CASE(a_trap_loop_is_detected) {
   BOOST_TEST(r.err.find("trap loop") != std::string::npos);
 }
 
+// tests/e2e/interrupts.s with the real millisecond timer: flags restored by RTI across 200
+// interrupts, no nesting when the handler enables interrupts, CLI in the handler outlives RTI,
+// STI lets ticks in again. The program prints R0 if every check held.
+BOOST_AUTO_TEST_CASE(interrupts_with_the_real_timer) {
+  auto r = e2e::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/interrupts.serial",
+                     "--serial-out", "-", "--until-idle", "--timeout", "20"},
+                    40s);
+  BOOST_TEST(r.status == 0, r.err);
+  BOOST_TEST(r.out == "R0\n");
+}
+
 BOOST_AUTO_TEST_CASE(until_idle_gives_up_at_the_timeout) {
   auto r = e2e::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/spin.serial",
                      "--until-idle", "--timeout", "1"},

@@ -1,0 +1,81 @@
+// IntTest.Mod (beside this file) is compiled into a copy of $OBERON_IMAGE with disk-images/prepare
+// and run while Oberon goes on as ever: its interrupt procedure, installed at the vector with
+// Kernel.Install, counts the millisecond timer interrupts; SYSTEM.LDPSR(0/1) disables and
+// enables them. The count must match guest time (Kernel.Time) within 3 ticks over a second,
+// also when the emulator sleeps through Oberon's idle loop, and stay still while disabled.
+#define BOOST_TEST_MODULE interrupt
+#include <boost/test/unit_test.hpp>
+
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "tests/support/process.h"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string need(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set (ctest sets OBERON_BUILD_DIR and "
+                                          "OBERON_SOURCE_DIR; OBERON_IMAGE: a Project Oberon disk image)");
+  return v;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+struct Phase {
+  int ticks = -1, ms = -1;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_guest_interrupt_handler_counts_guest_time) {
+  std::string t = (fs::temp_directory_path() / "oberon-interrupt.XXXXXX").string();
+  BOOST_REQUIRE(::mkdtemp(t.data()));
+  fs::path dir = t;
+  const std::string build = need("OBERON_BUILD_DIR"), source = need("OBERON_SOURCE_DIR");
+  auto r = e2e::run({"env", "OBERON_EMU=" + build + "/emulator/oberon-emu",
+                     "OBERON_DISK=" + build + "/tools/oberon-disk/oberon-disk", source + "/disk-images/prepare",
+                     "--image", need("OBERON_IMAGE"), "--out", (dir / "int.dsk").string(),
+                     source + "/tests/interrupt/IntTest.Mod"},
+                    120s);
+  BOOST_REQUIRE_MESSAGE(r.status == 0, r.out << r.err);
+  // HostLog (compiled into every prepared image) copies System.Log to RS232.
+  std::ofstream(dir / "s.txt") << "wait-idle\nrun \"HostLog.Start\"\nrun \"IntTest.Run\"\nwait 2.8\n";
+  r = e2e::run({build + "/emulator/oberon-emu", "--snapshot", "--script", (dir / "s.txt").string(), "--serial-out",
+                (dir / "serial").string(), "--timeout", "60", (dir / "int.dsk").string()},
+               90s);
+  BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+  std::string log = slurp(dir / "serial");
+  for (char& c : log)
+    if (c == '\r') c = '\n';
+  std::map<std::string, Phase> phases;
+  std::istringstream lines(log);
+  std::string word, name;
+  while (lines >> word)
+    if (word == "IntTest" && lines >> name) lines >> phases[name].ticks >> phases[name].ms;
+  BOOST_TEST_MESSAGE("System.Log:\n" << log);
+  for (const char* p : {"enabled", "again"}) {
+    BOOST_TEST_REQUIRE(phases[p].ms >= 1000, p << ": phase missing or short\n" << log);
+    BOOST_TEST(std::abs(phases[p].ticks - phases[p].ms) <= 3, p << ": " << phases[p].ticks << " ticks in "
+                                                               << phases[p].ms << " ms");
+  }
+  BOOST_TEST_REQUIRE(phases["disabled"].ms >= 300, "phase disabled missing\n" << log);
+  BOOST_TEST(phases["disabled"].ticks == 0);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
