@@ -6,6 +6,7 @@
 #include "tools/oberon-disk/disk_image.h"
 #include "tools/oberon-disk/file_system.h"
 #include "tools/oberon-disk/fs_check.h"
+#include "underfull_support.h"
 
 using namespace oberondisk;
 using namespace disktest;
@@ -38,6 +39,18 @@ std::vector<std::string> damagedProblems(const std::function<void(std::vector<ui
   BOOST_CHECK_THROW(FileSystem::open(image, true), DiskError);
   BOOST_TEST(readBytes(image) == bytes);
   return problems;
+}
+
+// Checks an image made of `bytes` and returns its report; asserts that a write is refused and
+// that the file stays unchanged.
+CheckReport checkBytes(const std::vector<uint8_t>& bytes) {
+  TempDir dir;
+  std::string image = dir.file("damaged.dsk");
+  writeBytes(image, bytes);
+  auto report = checkFileSystem(DiskImage::open(image, false));
+  BOOST_CHECK_THROW(FileSystem::open(image, true), DiskError);
+  BOOST_TEST(readBytes(image) == bytes);
+  return report;
 }
 
 DiskAdr headerOf(const std::string& name) {
@@ -112,6 +125,58 @@ BOOST_AUTO_TEST_CASE(sector_used_twice) {
   BOOST_TEST(anyContains(problems, "sector " + s + " used twice"), joined(problems));
   BOOST_TEST(anyContains(problems, "file 'System.Mod' sector 1"), joined(problems));
   BOOST_TEST(anyContains(problems, "file 'ORP.Mod' sector 5"), joined(problems));
+}
+
+// Two owners of one sector where one is a directory page: ORP.Mod's sector 1 is the first leaf.
+BOOST_AUTO_TEST_CASE(file_sector_overlaps_a_directory_page) {
+  DiskAdr orp = headerOf("ORP.Mod");
+  uint32_t leaf = 0;
+  auto problems = damagedProblems([&](std::vector<uint8_t>& b) {
+    leaf = word(b, 8) / 29;  // the root's p0
+    putWord(b, sectorOffset(orp / 29) + 96 + 4 * 1, leaf * 29);
+  });
+  BOOST_TEST(problems.size() == 1u, joined(problems));
+  BOOST_TEST(anyContains(problems, "sector " + std::to_string(leaf) +
+                                       " used twice: by directory page (child 0 of sector 1) and by file 'ORP.Mod' sector 1"),
+             joined(problems));
+}
+
+// Dangling addresses: a data sector and a directory page beyond the end of the image. Both are
+// fatal (the emulator refuses to boot such an image).
+BOOST_AUTO_TEST_CASE(dangling_sectors_outside_the_image) {
+  DiskAdr sys = headerOf("System.Mod");
+  auto bytes = readBytes(sharedImage());
+  putWord(bytes, sectorOffset(sys / 29) + 96 + 4 * 3, 60000 * 29);  // System.Mod sec[3]
+  putWord(bytes, 64 + 40 * 1 + 36, 50000 * 29);                     // root e[1].p: child 2
+  auto r = checkBytes(bytes);
+  std::string data = "file 'System.Mod' sector 3: sector 60000 is outside the image (last sector 967)";
+  std::string page = "directory page (child 2 of sector 1): sector 50000 is outside the image (last sector 967)";
+  BOOST_TEST(anyContains(r.problems, data), joined(r.problems));
+  BOOST_TEST(anyContains(r.fatal, data), joined(r.fatal));
+  BOOST_TEST(anyContains(r.problems, page), joined(r.problems));
+  BOOST_TEST(anyContains(r.fatal, page), joined(r.fatal));
+}
+
+// A loop: an inner page of a three-level directory points back to the root, its ancestor. Check
+// reports the second visit of sector 1 and does not follow it; list stops at the depth limit.
+BOOST_AUTO_TEST_CASE(directory_loop_to_an_ancestor) {
+  auto bytes = readBytes(sharedImage());
+  relayoutDirectory(bytes, {4}, {3});  // 28 leaves of 4 (or 5) under 7 inner pages under the root
+  auto pages = rawPages(bytes);
+  BOOST_TEST_REQUIRE(pages.at(1).depth == 1);
+  BOOST_TEST_REQUIRE(pages.at(1).m == 3);
+  uint32_t inner = pages.at(1).sector;
+  TempDir dir;
+  std::string image = dir.file("loop.dsk");
+  writeBytes(image, bytes);
+  BOOST_TEST_REQUIRE(checkFileSystem(DiskImage::open(image, false)).problems.empty());
+  putWord(bytes, sectorOffset(inner) + 64 + 40 * 2 + 36, 29);  // e[2].p := the root
+  auto r = checkBytes(bytes);
+  BOOST_TEST(anyContains(r.problems, "sector 1 used twice: by root directory page and by directory page (child 3 of sector " +
+                                         std::to_string(inner) + ")"),
+             joined(r.problems));
+  writeBytes(image, bytes);
+  BOOST_CHECK_THROW(FileSystem::open(image, false).list(), DiskError);
 }
 
 BOOST_AUTO_TEST_CASE(truncated_image) {

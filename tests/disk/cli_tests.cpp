@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "disk_test_support.h"
+#include "underfull_support.h"
 
 using namespace disktest;
 
@@ -165,6 +166,38 @@ BOOST_AUTO_TEST_CASE(check_reports_and_exits_1) {
   BOOST_TEST(r.out.find("directory page at sector " + std::to_string(page) + ": bad mark 00000000H") != std::string::npos, r.out);
   expectFailure(tool(dir, {"add", image, image, "X"}), "consistency problem");
   BOOST_TEST(readBytes(image) == bytes);
+}
+
+// Underfull directory pages (written by other directory code) are notes: printed after the
+// problems as "note: ...", counted in the summary, exit status 0; add and delete work.
+BOOST_AUTO_TEST_CASE(check_notes_underfull_pages_and_exits_0) {
+  TempDir dir;
+  std::string image = copyShared(dir);
+  auto bytes = readBytes(image);
+  relayoutDirectory(bytes, {6});  // 20 leaves of 6 (the last one 3) under the root
+  writeBytes(image, bytes);
+  auto under = underfullPages(bytes);
+  BOOST_TEST_REQUIRE(under.size() == 20u);
+  Run r = tool(dir, {"check", image});
+  BOOST_TEST(r.status == 0, r.out);
+  BOOST_TEST(r.err.empty(), r.err);
+  std::string first = "note: directory page at sector " + std::to_string(under.front().sector) + ": 6 entries, fewer than 12:";
+  BOOST_TEST(r.out.find(first) == 0, r.out);
+  BOOST_TEST(std::count(r.out.begin(), r.out.end(), '\n') == 21);  // 20 notes and the summary
+  BOOST_TEST(r.out.find(": clean, 20 note(s)\n") != std::string::npos, r.out);
+
+  writeBytes(dir.file("f"), bytesOf("data"));
+  // The first leaf gets 7 entries; deleting one leaves 6, and it merges with its neighbour (6)
+  // into one page of 13, which then loses one more: 12, no longer underfull. 18 notes remain.
+  BOOST_TEST(tool(dir, {"add", image, dir.file("f"), "Blink.Txt"}).status == 0);
+  BOOST_TEST(tool(dir, {"delete", image, "Blink.Mod"}).status == 0);
+  BOOST_TEST(tool(dir, {"delete", image, "Blink.rsc"}).status == 0);
+  r = tool(dir, {"check", image});
+  BOOST_TEST(r.status == 0, r.out);
+  BOOST_TEST(r.out.find(": clean, 18 note(s)\n") != std::string::npos, r.out);
+  BOOST_TEST(tool(dir, {"extract", image, "Blink.Txt", dir.file("back")}).status == 0);
+  BOOST_TEST(readBytes(dir.file("back")) == bytesOf("data"));
+  BOOST_TEST(tool(dir, {"list", image}).out.find("Blink.Mod") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(bad_input) {

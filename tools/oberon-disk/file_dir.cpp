@@ -131,33 +131,45 @@ void FileDir::insert(const FileName& name, DiskAdr header) {
   }
 }
 
-// a is underflowing page dpg0 (N-1 entries), child of c at insertion point s (dpg0 is c.p0 when
-// s = 0, else c.e[s-1].p). Borrows from the right neighbour (or the left one when a is the last
-// child), or merges with it. h := c is now undersize.
+// a is underflowing page dpg0, child of c at insertion point s (dpg0 is c.p0 when s = 0, else
+// c.e[s-1].p). Balances it with its right neighbour b (the left one when a is the last child),
+// as FileDir.underflow does: the two pages merge, with c's key between them, when they fit into
+// one page; otherwise b lends k = (b.m - a.m) DIV 2 entries, one of them moving up into c and
+// c's key moving down into a. h := c is now undersize.
+//
+// FileDir.underflow assumes a.m = N-1 and b.m >= N, which holds in every tree that FileDir
+// itself builds. For such pages our rule does exactly what FileDir does (k = (b.m-N+1) DIV 2;
+// merge iff b.m = N, giving 2N entries), so the pages we write are Oberon's pages. Other
+// directory code leaves pages with fewer entries (fs_check.cpp), and there FileDir's fixed
+// indices (the key at a.e[N-1], N entries copied from b) would keep stale entries. Counting
+// from the actual a.m and b.m instead keeps the tree sorted and balanced for every a.m in 0..N-1
+// and b.m in 1..2N: a merge holds a.m + 1 + b.m <= 2N entries, and after a borrow (a.m + 1 +
+// b.m > 2N, so k >= 1) both pages hold at least N. A page never ends up empty.
 void FileDir::underflow(DirPage& c, DiskAdr dpg0, int s, bool& h) {
   DirPage a = getPage(dpg0);
+  const int am = a.m;
   if (s < c.m) {  // b := page to the right of a
     DiskAdr dpg1 = c.e[s].p;
     DirPage b = getPage(dpg1);
-    int k = (b.m - N + 1) / 2;  // items available on b
-    a.e[N - 1] = c.e[s];
-    a.e[N - 1].p = b.p0;
-    if (k > 0) {  // move k-1 items from b to a, one to c
+    a.e[am] = c.e[s];
+    a.e[am].p = b.p0;
+    if (am + 1 + b.m > kDirPgSize) {  // move k-1 items from b to a, one to c
+      int k = (b.m - am) / 2;
       int i = 0;
-      for (; i < k - 1; ++i) a.e[i + N] = b.e[i];
+      for (; i < k - 1; ++i) a.e[am + 1 + i] = b.e[i];
       c.e[s] = b.e[i];
       b.p0 = c.e[s].p;
       c.e[s].p = dpg1;
       b.m -= k;
       for (i = 0; i < b.m; ++i) b.e[i] = b.e[i + k];
       putPage(dpg1, b);
-      a.m = N - 1 + k;
+      a.m = am + k;
       h = false;
     } else {  // merge a and b, discard b
-      for (int i = 0; i < N; ++i) a.e[i + N] = b.e[i];
+      for (int i = 0; i < b.m; ++i) a.e[am + 1 + i] = b.e[i];
       --c.m;
       for (int i = s; i < c.m; ++i) c.e[i] = c.e[i + 1];
-      a.m = 2 * N;
+      a.m = am + 1 + b.m;
       h = c.m < N;
       map_.free(dpg1 / kSectorFactor);
     }
@@ -166,9 +178,9 @@ void FileDir::underflow(DirPage& c, DiskAdr dpg0, int s, bool& h) {
     --s;
     DiskAdr dpg1 = s == 0 ? c.p0 : c.e[s - 1].p;
     DirPage b = getPage(dpg1);
-    int k = (b.m - N + 1) / 2;
-    if (k > 0) {
-      for (int i = N - 1; i > 0; --i) a.e[i - 1 + k] = a.e[i - 1];
+    if (am + 1 + b.m > kDirPgSize) {
+      int k = (b.m - am) / 2;
+      for (int i = am; i > 0; --i) a.e[i - 1 + k] = a.e[i - 1];
       int i = k - 1;
       a.e[i] = c.e[s];
       a.e[i].p = a.p0;
@@ -177,14 +189,14 @@ void FileDir::underflow(DirPage& c, DiskAdr dpg0, int s, bool& h) {
       c.e[s] = b.e[b.m];
       a.p0 = c.e[s].p;
       c.e[s].p = dpg0;
-      a.m = N - 1 + k;
+      a.m = am + k;
       h = false;
       putPage(dpg0, a);
     } else {  // merge a and b, discard a
       c.e[s].p = a.p0;
-      b.e[N] = c.e[s];
-      for (int i = 0; i < N - 1; ++i) b.e[i + N + 1] = a.e[i];
-      b.m = 2 * N;
+      b.e[b.m] = c.e[s];
+      for (int i = 0; i < am; ++i) b.e[b.m + 1 + i] = a.e[i];
+      b.m += 1 + am;
       --c.m;
       h = c.m < N;
       map_.free(dpg0 / kSectorFactor);

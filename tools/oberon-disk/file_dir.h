@@ -2,6 +2,11 @@
 // handling (borrow from or merge with a neighbour page), in-order enumeration. The algorithms
 // are the ones FileDir uses, step for step, so that the pages we write are the pages Oberon
 // itself would have written, and Oberon's own Insert/Delete keep working on them afterwards.
+// Pages off the root may also hold fewer than N = 12 entries (written by other directory code,
+// never by FileDir; check reports them as notes). Insert needs nothing special for them, and
+// underflow counts from the pages' actual entry counts where FileDir assumes N-1 and N, so that
+// deleting keeps such a tree sorted and balanced with 1..24 entries on every page off the root
+// (file_dir.cpp). Oberon's own Delete does not manage that: see fs_check.cpp.
 //
 // Pages are read from and written to a DiskImage; new pages come from the SectorMap with the
 // same hints as Kernel.AllocSector gets. Discarded pages (merge, root collapse) are freed in the

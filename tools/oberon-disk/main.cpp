@@ -36,7 +36,8 @@ constexpr const char* kUsage =
     "  check IMAGE                            check the file system, read-only\n";
 
 constexpr const char* kStatuses =
-    "Exit status: 0 success; 1 an error (one line on stderr) or, for check, problems found;\n"
+    "Exit status: 0 success; 1 an error (one line on stderr) or, for check, problems found\n"
+    "(check's notes, lines starting 'note:', do not count);\n"
     "64 a usage error (unknown command or option, wrong arguments, bad value).\n";
 
 struct Args {
@@ -133,11 +134,13 @@ int cmdCheck(const Args& a) {
   auto image = DiskImage::open(a.positional[0], false);
   CheckReport r = checkFileSystem(image);
   for (const auto& p : r.problems) std::printf("%s\n", p.c_str());
+  for (const auto& n : r.notes) std::printf("note: %s\n", n.c_str());
+  std::string verdict = r.problems.empty() ? "clean" : std::to_string(r.problems.size()) + " problem(s)";
+  if (!r.notes.empty()) verdict += ", " + std::to_string(r.notes.size()) + " note(s)";
   std::printf("%s: %s image, %d files, %d directory pages, %d extension tables, %u sectors used: %s\n",
               a.positional[0].c_str(), image.layout() == Layout::filesystemOnly ? "filesystem-only" : "whole-card",
-              r.files, r.directoryPages, r.extensionTables, r.usedSectors,
-              r.problems.empty() ? "clean" : (std::to_string(r.problems.size()) + " problem(s)").c_str());
-  return r.problems.empty() ? 0 : 1;
+              r.files, r.directoryPages, r.extensionTables, r.usedSectors, verdict.c_str());
+  return r.problems.empty() ? 0 : 1;  // notes do not count
 }
 
 struct Command {
