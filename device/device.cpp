@@ -327,7 +327,9 @@ int32_t Device::address(const std::string& text) {
 }
 
 // NAMES: [ADR, ADR+LEN) holds "in" 0X "out" 0X. The names only travel to the network thread
-// (posted like every request) for tcpnet-lsof; the device itself never uses them.
+// (posted like every request) for tcpnet-lsof; the device itself never uses them. They end up
+// on a user's terminal, so a name with any byte outside 21H..7EH (controls, blank, DEL, 80H..FFH)
+// is refused as a whole, never repaired: the guest learns it (-5) and no altered name is shown.
 int32_t Device::names(int index, const Slot& s) {
   constexpr uint32_t kMaxText = 2 * (kMaxFileName + 1);
   if (len_ < 2 || len_ > kMaxText) return kBadLength;
