@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "monitor_dir.h"
 #include "tcpnet.h"
 
 namespace tcpnet {
@@ -31,10 +32,7 @@ namespace asio = boost::asio;
 using stream = asio::local::stream_protocol;
 using Clock = std::chrono::steady_clock;
 
-std::string defaultMonitorDir() {
-  const char* dir = std::getenv("XDG_RUNTIME_DIR");
-  return dir && *dir ? dir : "/tmp";
-}
+std::string defaultMonitorDir() { return monitordir::defaultDir(); }
 
 std::string defaultMonitorPath(long pid) {
   return defaultMonitorDir() + "/oberon-emu-" + std::to_string(pid) + ".tcpnet";
@@ -269,9 +267,15 @@ struct Monitor::Server : std::enable_shared_from_this<Server> {
   bool stopped = false;
 };
 
-Monitor::Monitor(TcpNet& net, std::string path, std::string image)
-    : path_(path.empty() ? defaultMonitorPath(::getpid()) : path) {
-  if (path.empty()) sweepStale(defaultMonitorDir());
+Monitor::Monitor(TcpNet& net, std::string path, std::string image) : path_(std::move(path)) {
+  if (path_.empty()) {  // the default place: only in a directory no one else can write
+    const std::string dir = defaultMonitorDir();
+    if (auto c = monitordir::make(dir); !c.ok())
+      throw std::runtime_error("monitor directory " + dir + " refused: it " + c.why +
+                               "; it must be yours alone, mode 0700");
+    sweepStale(dir);
+    path_ = dir + "/oberon-emu-" + std::to_string(::getpid()) + ".tcpnet";
+  }
   MonitorHeader header;
   header.pid = ::getpid();
   if (!image.empty()) {

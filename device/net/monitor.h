@@ -23,7 +23,8 @@ namespace tcpnet {
 
 class TcpNet;
 
-// $XDG_RUNTIME_DIR if set and not empty, else /tmp.
+// The default directory (device/net/monitor_dir.h): $XDG_RUNTIME_DIR/oberon-emu if
+// XDG_RUNTIME_DIR is a private directory of ours, else /tmp/oberon-emu-<euid>. Not created here.
 std::string defaultMonitorDir();
 // <defaultMonitorDir()>/oberon-emu-<pid>.tcpnet
 std::string defaultMonitorPath(long pid);
@@ -48,10 +49,12 @@ class Monitor {
   static constexpr size_t kMaxRequest = 4096;
   static constexpr std::chrono::milliseconds kClientTimeout{2000};
 
-  // Serves on `path` ("" = defaultMonitorPath(getpid()); then it first removes the stale sockets
-  // of killed emulators from defaultMonitorDir(): ours, pid gone, connect refused). An existing
-  // socket at the path is replaced only if nobody answers on it. Throws
-  // std::runtime_error with a one-line message if the socket cannot be made or is in use.
+  // Serves on `path`. "" = the default place, defaultMonitorPath(getpid()): the directory is
+  // made (mode 0700) if missing and refused unless it is private (ours, a real directory, no
+  // access for group or others: monitor_dir.h); then the stale sockets of killed emulators in it
+  // are removed (ours, pid gone, connect refused). An existing socket at the path is replaced
+  // only if nobody answers on it. Throws std::runtime_error with a one-line message if the
+  // directory is refused or the socket cannot be made or is in use.
   Monitor(TcpNet& net, std::string path, std::string image);
   ~Monitor();  // stops serving, then removes the socket file if it is still the one we made
   Monitor(const Monitor&) = delete;

@@ -6,6 +6,9 @@
 
 #include <boost/test/unit_test.hpp>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -53,19 +56,26 @@ std::string writeSerial(const std::string& dir, unsigned p, unsigned q) {
   return path;
 }
 
-// One running emulator with its own socket directory (XDG_RUNTIME_DIR).
+// One running emulator with its own XDG_RUNTIME_DIR; its monitor socket goes to the private
+// directory oberon-emu/ in it.
 struct Emu {
   TempDir dir;
   std::string env;
   std::unique_ptr<Child> child;
   std::string socket;
 
-  Emu(unsigned p, unsigned q, const std::vector<std::string>& extra = {}) : env("XDG_RUNTIME_DIR=" + dir.path) {
+  // xdg: false runs it without XDG_RUNTIME_DIR (the place is then /tmp/oberon-emu-<euid>);
+  // beforeExec runs in the child under the emulator's pid (see Child).
+  Emu(unsigned p, unsigned q, const std::vector<std::string>& extra = {}, bool xdg = true,
+      const std::function<void()>& beforeExec = {})
+      : env(xdg ? "XDG_RUNTIME_DIR=" + dir.path : "XDG_RUNTIME_DIR=") {
     std::vector<std::string> argv = {emulatorPath(), "--boot-from-serial", "--serial-in", writeSerial(dir.path, p, q),
                                      "--headless", "--timeout", "60"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    child = std::make_unique<Child>(argv, std::vector<std::string>{env}, "", dir.path + "/emu.err");
-    socket = dir.path + "/oberon-emu-" + std::to_string(child->pid()) + ".tcpnet";
+    child = std::make_unique<Child>(argv, std::vector<std::string>{env}, "", dir.path + "/emu.err",
+                                    std::vector<std::string>{}, beforeExec);
+    socket = (xdg ? dir.path + "/oberon-emu" : "/tmp/oberon-emu-" + std::to_string(::geteuid())) + "/oberon-emu-" +
+             std::to_string(child->pid()) + ".tcpnet";
   }
   Run tool(const std::vector<std::string>& args, const std::vector<std::string>& prefix = {}) {
     return runTool(args, {env}, dir.path, prefix);
@@ -269,8 +279,9 @@ BOOST_AUTO_TEST_CASE(live_emulator_table_json_filters) {
   for (size_t at = 0; (at = repeat.out.find("=======\n", at)) != std::string::npos; ++at) ++marks;
   BOOST_TEST(marks == 3u);
 
-  // Permission: another user cannot connect to the 0600 socket (as root, drop to nobody; as
-  // another user, make the directory unreadable).
+  // Permission: another user cannot reach the socket (as root, drop to nobody, with the
+  // XDG_RUNTIME_DIR open to others: the private oberon-emu/ in it still stops them; as another
+  // user, make the directory unreadable).
   const std::vector<std::string> asNobody = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
   if (::geteuid() == 0) {
     // Only if nobody can run the tool at all (the build directory may be private).
@@ -280,7 +291,7 @@ BOOST_AUTO_TEST_CASE(live_emulator_table_json_filters) {
       BOOST_TEST(denied.code == 2);
       BOOST_TEST(denied.err.find("permission denied") != std::string::npos, denied.err);
       ::chmod(emu.dir.path.c_str(), 0700);
-      Run dirDenied = emu.tool({"--dir", emu.dir.path}, asNobody);
+      Run dirDenied = emu.tool({"--dir", emu.dir.path + "/oberon-emu"}, asNobody);
       BOOST_TEST(dirDenied.code == 2);
       BOOST_TEST(dirDenied.err.find("cannot read directory") != std::string::npos, dirDenied.err);
     } else {
@@ -288,7 +299,8 @@ BOOST_AUTO_TEST_CASE(live_emulator_table_json_filters) {
     }
   } else {
     ::chmod(emu.dir.path.c_str(), 0);
-    Run denied = emu.tool({"--socket", emu.socket});
+    TempDir scratch;  // the tool's output cannot go to the locked directory
+    Run denied = runTool({"--socket", emu.socket}, {emu.env}, scratch.path);
     BOOST_TEST(denied.code == 2);
     BOOST_TEST(denied.err.find("permission denied") != std::string::npos, denied.err);
     ::chmod(emu.dir.path.c_str(), 0700);
@@ -356,6 +368,85 @@ BOOST_AUTO_TEST_CASE(dead_emulator) {
   next.signal(SIGINT);
   BOOST_TEST(next.wait(5s) == 0);
   BOOST_TEST(::access(emu.socket.c_str(), F_OK) != 0);
+}
+
+// The old default places were predictable names in directories open to all (/tmp/oberon-emu-<pid>.tcpnet):
+// anyone could put a file or a symbolic link there first and leave the emulator without a
+// monitor. Now the socket lives in a directory of our own, so what lies at the old names does not
+// matter. The child plants both before it becomes the emulator (same pid).
+BOOST_AUTO_TEST_CASE(files_planted_at_the_old_paths_do_not_matter) {
+  if (!haveBinaries()) return;
+  unsigned nobody = freePort();
+  const std::string tmpPlace = "/tmp/oberon-emu-" + std::to_string(::geteuid());
+  auto oldPath = [](const std::string& dir, pid_t pid) {
+    return dir + "/oberon-emu-" + std::to_string(pid) + ".tcpnet";
+  };
+  // Without XDG_RUNTIME_DIR: the old place was /tmp itself; a symbolic link waits there.
+  Emu plain(nobody, nobody, {}, false,
+            [&] { (void)::symlink("/nonexistent/target", oldPath("/tmp", ::getpid()).c_str()); });
+  const std::string planted = oldPath("/tmp", plain.child->pid());
+  // With XDG_RUNTIME_DIR: the old place was that directory; a regular file waits there.
+  Emu xdg(nobody, nobody, {}, true, [&] { std::ofstream(oldPath(std::getenv("XDG_RUNTIME_DIR"), ::getpid())) << "x"; });
+  for (Emu* e : {&plain, &xdg}) {
+    BOOST_TEST(waitFor([&] { return ::access(e->socket.c_str(), F_OK) == 0; }, 10s), e->socket);
+    Run r = e->tool({"-p", std::to_string(e->child->pid()), "-n", "-P"});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.out.find(std::to_string(e->child->pid())) != std::string::npos, r.out);
+    BOOST_TEST(readFile(e->dir.path + "/emu.err").find("monitor") == std::string::npos,
+               readFile(e->dir.path + "/emu.err"));
+  }
+  for (Emu* e : {&plain, &xdg}) {  // SIGTERM: each removes its socket (none left in /tmp)
+    e->child->signal(SIGTERM);
+    BOOST_TEST(e->child->wait(5s) == 0);
+    BOOST_TEST(::access(e->socket.c_str(), F_OK) != 0);
+  }
+  struct stat st {};
+  BOOST_TEST((::lstat(planted.c_str(), &st) == 0 && S_ISLNK(st.st_mode)));  // neither is touched
+  BOOST_TEST(readFile(oldPath(xdg.dir.path, xdg.child->pid())) == "x");
+  ::unlink(planted.c_str());
+  BOOST_REQUIRE(::lstat(tmpPlace.c_str(), &st) == 0);
+  BOOST_TEST(S_ISDIR(st.st_mode));
+  BOOST_TEST((st.st_mode & 07777) == 0700u);
+  BOOST_TEST(st.st_uid == ::geteuid());
+}
+
+// A default directory that is not ours alone (here: a symbolic link, and a directory open to
+// the group) is refused in one line; the emulator runs on without a monitor and puts nothing
+// where the link points.
+BOOST_AUTO_TEST_CASE(a_hijacked_directory_is_named_in_one_line) {
+  if (!haveBinaries()) return;
+  unsigned nobody = freePort();
+  TempDir target;
+  struct Variant {
+    std::string why;
+    std::function<void(const std::string&)> make;
+  };
+  const Variant variants[] = {
+      {"is a symbolic link",
+       [&](const std::string& place) { BOOST_REQUIRE(::symlink(target.path.c_str(), place.c_str()) == 0); }},
+      {"has mode 0750 (group or others have access)", [](const std::string& place) {
+         BOOST_REQUIRE(::mkdir(place.c_str(), 0700) == 0);
+         ::chmod(place.c_str(), 0750);
+       }},
+  };
+  for (const Variant& v : variants) {
+    TempDir xdg;
+    const std::string place = xdg.path + "/oberon-emu";
+    v.make(place);
+    const std::string err = xdg.path + "/emu.err";
+    Child emu({emulatorPath(), "--boot-from-serial", "--serial-in", writeSerial(xdg.path, nobody, nobody), "--headless",
+               "--timeout", "60"}, {"XDG_RUNTIME_DIR=" + xdg.path}, "", err);
+    const std::string line = "oberon-emu: monitor directory " + place + " refused: it " + v.why +
+                             "; it must be yours alone, mode 0700 (tcpnet-lsof will not see this emulator)\n";
+    BOOST_TEST(waitFor([&] { return readFile(err).find('\n') != std::string::npos; }, 10s));
+    BOOST_TEST(readFile(err) == line);
+    BOOST_TEST(emu.running());  // it runs on, without a monitor
+    BOOST_TEST(std::filesystem::is_empty(target.path));
+    Run r = runTool({"-n"}, {"XDG_RUNTIME_DIR=" + xdg.path}, xdg.path);  // the tool will not read it either
+    BOOST_TEST(r.code == 2);
+    BOOST_TEST(r.err == "tcpnet-lsof: not reading " + place + ": it " + v.why +
+                            "; a monitor directory must be yours alone, mode 0700\n", r.err);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

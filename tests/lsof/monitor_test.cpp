@@ -54,6 +54,24 @@ std::string readAll(int fd) {
   return text;
 }
 
+// Sets XDG_RUNTIME_DIR (nullptr: unsets it) for a scope.
+struct ScopedXdg {
+  std::string saved;
+  bool had;
+  explicit ScopedXdg(const std::string& value) : ScopedXdg(value.c_str()) {}
+  explicit ScopedXdg(const char* value) {
+    const char* before = std::getenv("XDG_RUNTIME_DIR");
+    had = before != nullptr;
+    if (had) saved = before;
+    if (value) ::setenv("XDG_RUNTIME_DIR", value, 1);
+    else ::unsetenv("XDG_RUNTIME_DIR");
+  }
+  ~ScopedXdg() {
+    if (had) ::setenv("XDG_RUNTIME_DIR", saved.c_str(), 1);
+    else ::unsetenv("XDG_RUNTIME_DIR");
+  }
+};
+
 // A socket file with nobody behind it, as a killed process leaves it.
 void makeStaleSocket(const std::string& path) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
@@ -158,20 +176,20 @@ BOOST_AUTO_TEST_CASE(stale_socket_replaced_live_one_kept) {
 
 BOOST_AUTO_TEST_CASE(default_place_sweeps_sockets_of_dead_emulators) {
   TempDir dir;
+  ScopedXdg xdg(dir.path);
+  const std::string place = dir.path + "/oberon-emu";
+  BOOST_REQUIRE(::mkdir(place.c_str(), 0700) == 0);
   auto deadPid = [] {  // a pid that just ended (reuse within the test is not plausible)
     pid_t p = ::fork();
     if (p == 0) ::_exit(0);
     ::waitpid(p, nullptr, 0);
     return p;
   };
-  auto name = [&](long pid) { return dir.path + "/oberon-emu-" + std::to_string(pid) + ".tcpnet"; };
+  auto name = [&](long pid) { return place + "/oberon-emu-" + std::to_string(pid) + ".tcpnet"; };
   const std::string dead = name(deadPid()), deadFile = name(deadPid()), alive = name(::getppid());
   makeStaleSocket(dead);
   std::ofstream(deadFile) << "x";  // not a socket: never touched
   makeStaleSocket(alive);          // its pid runs: maybe an emulator that is busy starting
-  const char* before = std::getenv("XDG_RUNTIME_DIR");
-  const std::string saved = before ? before : "";
-  ::setenv("XDG_RUNTIME_DIR", dir.path.c_str(), 1);
   {
     Net n;
     tcpnet::Monitor m(n.net, "", "");
@@ -181,9 +199,86 @@ BOOST_AUTO_TEST_CASE(default_place_sweeps_sockets_of_dead_emulators) {
     BOOST_TEST(::access(alive.c_str(), F_OK) == 0);
     BOOST_TEST(::access(m.path().c_str(), F_OK) == 0);
   }
-  if (before) ::setenv("XDG_RUNTIME_DIR", saved.c_str(), 1);
-  else ::unsetenv("XDG_RUNTIME_DIR");
   BOOST_TEST(::access(name(::getpid()).c_str(), F_OK) != 0);
+}
+
+// The default place is a directory only its user can write: $XDG_RUNTIME_DIR/oberon-emu when
+// XDG_RUNTIME_DIR is itself private, else /tmp/oberon-emu-<euid>.
+BOOST_AUTO_TEST_CASE(default_place_is_a_private_directory) {
+  TempDir dir;  // mkdtemp: ours, mode 0700
+  const std::string tmp = "/tmp/oberon-emu-" + std::to_string(::geteuid());
+  {
+    ScopedXdg xdg(dir.path);
+    BOOST_TEST(tcpnet::defaultMonitorDir() == dir.path + "/oberon-emu");
+    BOOST_TEST(tcpnet::defaultMonitorPath(42) == dir.path + "/oberon-emu/oberon-emu-42.tcpnet");
+    Net n;
+    tcpnet::Monitor m(n.net, "", "");  // makes the directory, mode 0700
+    BOOST_TEST(m.path() == dir.path + "/oberon-emu/oberon-emu-" + std::to_string(::getpid()) + ".tcpnet");
+    struct stat st {};
+    BOOST_REQUIRE(::lstat((dir.path + "/oberon-emu").c_str(), &st) == 0);
+    BOOST_TEST(S_ISDIR(st.st_mode));
+    BOOST_TEST((st.st_mode & 07777) == 0700u);
+    BOOST_TEST(st.st_uid == ::geteuid());
+  }
+  // XDG_RUNTIME_DIR unset, empty, relative, open to others, a symbolic link: /tmp/oberon-emu-<euid>.
+  {
+    ScopedXdg xdg(nullptr);
+    BOOST_TEST(tcpnet::defaultMonitorDir() == tmp);
+  }
+  for (std::string bad : {std::string(""), std::string("relative/dir")}) {
+    ScopedXdg xdg(bad.c_str());
+    BOOST_TEST(tcpnet::defaultMonitorDir() == tmp, bad);
+  }
+  const std::string open = dir.path + "/open", link = dir.path + "/link";
+  BOOST_REQUIRE(::mkdir(open.c_str(), 0700) == 0);
+  ::chmod(open.c_str(), 0755);
+  BOOST_REQUIRE(::symlink(dir.path.c_str(), link.c_str()) == 0);
+  for (const std::string& bad : {open, link}) {
+    ScopedXdg xdg(bad.c_str());
+    BOOST_TEST(tcpnet::defaultMonitorDir() == tmp, bad);
+  }
+}
+
+// A default directory that someone else made, or that is not a real private directory, is not
+// used: the monitor refuses it in one line (the emulator then runs without one), and it never
+// creates, removes or changes anything there.
+BOOST_AUTO_TEST_CASE(a_hijacked_default_directory_is_refused) {
+  TempDir dir, elsewhere;
+  ScopedXdg xdg(dir.path);
+  const std::string place = dir.path + "/oberon-emu";
+  auto refused = [&](const std::string& what) {
+    Net n;
+    try {
+      tcpnet::Monitor m(n.net, "", "");
+      BOOST_ERROR("the monitor used " << place << " which " << what);
+    } catch (const std::runtime_error& e) {
+      std::string text = e.what();
+      BOOST_TEST(text == "monitor directory " + place + " refused: it " + what + "; it must be yours alone, mode 0700");
+      BOOST_TEST(text.find('\n') == std::string::npos, text);  // one line
+    }
+  };
+  BOOST_REQUIRE(::symlink(elsewhere.path.c_str(), place.c_str()) == 0);  // a symbolic link to a private dir
+  refused("is a symbolic link");
+  BOOST_TEST(std::filesystem::is_empty(elsewhere.path));  // no socket went through the link
+  ::unlink(place.c_str());
+  std::ofstream(place) << "x";
+  refused("is not a directory");
+  ::unlink(place.c_str());
+  BOOST_REQUIRE(::mkdir(place.c_str(), 0700) == 0);
+  ::chmod(place.c_str(), 0770);
+  refused("has mode 0770 (group or others have access)");
+  struct stat st {};
+  BOOST_REQUIRE(::lstat(place.c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 07777) == 0770u);  // left as it was found
+  ::chmod(place.c_str(), 0700);
+  if (::geteuid() == 0) {
+    BOOST_REQUIRE(::chown(place.c_str(), 65534, 65534) == 0);
+    refused("belongs to uid 65534, not to uid 0");
+    BOOST_TEST(std::filesystem::is_empty(place));
+  } else {
+    BOOST_TEST_MESSAGE("not root: a default directory owned by another uid could not be made here; the "
+                       "owner rule is checked by tcpnet-lsof's test against a directory of root's");
+  }
 }
 
 BOOST_AUTO_TEST_CASE(silent_clients_are_bounded) {

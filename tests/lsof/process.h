@@ -75,16 +75,21 @@ struct TempDir {
 // in the destructor.
 class Child {
  public:
-  // env: extra "NAME=value" entries; stdout/stderr go to files outPath/errPath ("" = /dev/null).
+  // env: extra "NAME=value" entries ("NAME=" alone removes NAME); stdout/stderr go to files
+  // outPath/errPath ("" = /dev/null); beforeExec runs in the child, under the child's own pid, just
+  // before exec (a test uses it to prepare files named after that pid).
   Child(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
         const std::string& outPath = "", const std::string& errPath = "",
-        const std::vector<std::string>& prefix = {}) {
+        const std::vector<std::string>& prefix = {}, const std::function<void()>& beforeExec = {}) {
     std::vector<std::string> all = prefix;
     all.insert(all.end(), argv.begin(), argv.end());
     pid_ = ::fork();
     if (pid_ == 0) {
       ::setpgid(0, 0);  // its own group: the destructor also ends what it started (socat's shell)
-      for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+      for (const auto& e : env) {
+        if (e.back() == '=') ::unsetenv(e.substr(0, e.size() - 1).c_str());
+        else ::putenv(const_cast<char*>(e.c_str()));
+      }
       int out = ::open(outPath.empty() ? "/dev/null" : outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       int err = ::open(errPath.empty() ? "/dev/null" : errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       int in = ::open("/dev/null", O_RDONLY);
@@ -94,6 +99,7 @@ class Child {
       std::vector<char*> args;
       for (auto& a : all) args.push_back(const_cast<char*>(a.c_str()));
       args.push_back(nullptr);
+      if (beforeExec) beforeExec();
       ::execvp(args[0], args.data());
       ::_exit(127);
     }

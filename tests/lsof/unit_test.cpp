@@ -1,5 +1,8 @@
 // tcpnet-lsof's pieces without an emulator: reading monitor documents, the --json report,
 // option arguments, state names, endpoint notation, and the exact table for hand-made rows.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
@@ -27,25 +30,26 @@ Row row(int slot, const std::string& state, const std::string& local, unsigned l
 BOOST_AUTO_TEST_SUITE(unit)
 
 BOOST_AUTO_TEST_CASE(document_strings_numbers_and_defaults) {
-  // Escapes decoded, a count of 2^53 - 1 exact, absent or mistyped members give the defaults.
+  // Escapes decoded, a count of 2^53 - 1 exact, absent members give the defaults, unknown members
+  // are ignored (a newer emulator may add some).
   QueryResult r = parseDocument(
-      R"( {"tcpnet_monitor":1,"pid":5,"image":"x\"y\\z\n\u0041","uptime":-2.5e1,"bind":null,"extra":[1,{"k":[]}],)"
-      R"("slots":[{"bytes_received":9007199254740991,"bytes_sent":"7","listener":true,"service_request":1},)"
+      R"( {"tcpnet_monitor":1,"pid":5,"image":"x\"y\\z\n\u0041","uptime":25,"extra":[1,{"k":[]}],)"
+      R"("slots":[{"state":"listening","bytes_received":9007199254740991,"listener":true,"later":"x"},)"
       R"({"slot":3,"state":"failed","reason":"refused","listener":false,"age":0.5}]} )",
       "/s");
   BOOST_REQUIRE_MESSAGE(r.failure == Failure::None, r.message);
   BOOST_TEST(r.emulator.pid == 5);
   BOOST_TEST(r.emulator.image == "x\"y\\z\nA");
-  BOOST_TEST(r.emulator.uptimeSeconds == -25);
-  BOOST_TEST(r.emulator.bind.empty());     // null: the default
-  BOOST_TEST(r.emulator.started.empty());  // absent: the default
+  BOOST_TEST(r.emulator.uptimeSeconds == 25);
+  BOOST_TEST(r.emulator.bind.empty());     // absent: the default
+  BOOST_TEST(r.emulator.started.empty());
   BOOST_TEST(r.emulator.omitted == 0u);
   BOOST_REQUIRE(r.emulator.rows.size() == 2u);
   const Row& a = r.emulator.rows[0];
   BOOST_TEST(a.bytesReceived == 9007199254740991ull);  // 2^53 - 1, exact
-  BOOST_TEST(a.bytesSent == 0u);        // a string: the default
+  BOOST_TEST(a.bytesSent == 0u);
   BOOST_TEST(a.listener == true);
-  BOOST_TEST(a.serviceRequest == false);  // a number, not a flag: the default
+  BOOST_TEST(a.serviceRequest == false);
   BOOST_TEST(a.slot == -1);             // absent: closing in the background
   BOOST_TEST(a.reason == "none");
   const Row& b = r.emulator.rows[1];
@@ -59,7 +63,7 @@ BOOST_AUTO_TEST_CASE(document_strings_numbers_and_defaults) {
 
   QueryResult n = parseDocument(
       R"({"tcpnet_monitor":1,"pid":5,"slots":[{"slot":0,"state":"connected","in_file":"In.Text",)"
-      R"("out_file":"Out.Text","peer_closed":true,"fin_sent":false},{"slot":1,"peer_closed":1,"fin_sent":true}]})",
+      R"("out_file":"Out.Text","peer_closed":true,"fin_sent":false},{"slot":1,"state":"connected","fin_sent":true}]})",
       "/s");
   BOOST_REQUIRE_MESSAGE(n.failure == Failure::None, n.message);
   BOOST_REQUIRE(n.emulator.rows.size() == 2u);
@@ -70,7 +74,99 @@ BOOST_AUTO_TEST_CASE(document_strings_numbers_and_defaults) {
   BOOST_TEST(c.peerClosed);
   BOOST_TEST(!c.finSent);
   BOOST_TEST(lsofState(c) == "CLOSE_WAIT");
-  BOOST_TEST(!n.emulator.rows[1].closeKnown);  // a mistyped member: not the device's word
+  BOOST_TEST(!n.emulator.rows[1].closeKnown);  // only one of the two: not the device's word
+}
+
+// Every member that is there is checked: one wrong member and the whole answer is skipped, with a
+// message naming the socket and the member (never its value, which could hold escape sequences).
+BOOST_AUTO_TEST_CASE(every_member_is_validated) {
+  const std::string slot =
+      R"({"slot":2,"state":"connected","listener":false,"reason":"none","local_address":"127.0.0.1",)"
+      R"("local_port":40000,"remote_address":"::1","remote_port":7,"bytes_received":11,"bytes_sent":7,)"
+      R"("rx_queued":11,"tx_queued":0,"service_request":true,"in_file":"In.Text","out_file":"","age":2.25,)"
+      R"("peer_closed":false,"fin_sent":false})";
+  auto doc = [&](const std::string& top, const std::string& row) {
+    return R"({"tcpnet_monitor":1,"pid":77,"image":"/x/y.dsk","started":"2024-01-02T03:04:05Z","uptime":1.5,)"
+           R"("bind":"127.0.0.1","omitted":0)" + top + R"(,"slots":[)" + row + "]}";
+  };
+  // A member replaced: {"key":value} is merged over the good document.
+  auto with = [&](const std::string& key, const std::string& value, bool inSlot) {
+    auto j = nlohmann::json::parse(doc("", slot));
+    auto v = nlohmann::json::parse(value);
+    if (inSlot) j["slots"][0][key] = v;
+    else j[key] = v;
+    return j.dump();
+  };
+  QueryResult good = parseDocument(doc("", slot), "/s");
+  BOOST_REQUIRE_MESSAGE(good.failure == Failure::None, good.message);
+  BOOST_TEST(good.emulator.rows[0].remoteAddress == "::1");
+  for (const char* ok : {R"("fe80::1%eth0")", R"("0.0.0.0")", R"("")"})
+    BOOST_TEST((parseDocument(with("local_address", ok, true), "/s").failure == Failure::None), ok);
+
+  struct Case {
+    const char* key;
+    const char* value;
+    bool inSlot;
+  };
+  const Case bad[] = {
+      {"pid", "1", false}, {"pid", "0", false}, {"pid", "-5", false}, {"pid", "4194305", false},
+      {"pid", "1e300", false}, {"pid", "77.5", false}, {"pid", R"("77")", false}, {"pid", "null", false},
+      {"image", "7", false}, {"started", R"("yesterday")", false},
+      {"started", R"("2024-01-02T03:04:05Z\u001b")", false},
+      {"uptime", "-1", false}, {"uptime", "1e300", false}, {"uptime", R"("1")", false},
+      {"bind", R"("localhost")", false}, {"bind", "null", false}, {"omitted", "-1", false},
+      {"omitted", "1.5", false}, {"slots", "{}", false}, {"slots", "[1]", false},
+      {"slot", "32", true}, {"slot", "-2", true}, {"slot", "1.5", true}, {"state", R"("open")", true},
+      {"state", R"("connected\u001b[31m")", true}, {"state", "3", true}, {"reason", R"("bad luck")", true},
+      {"listener", "1", true}, {"service_request", R"("yes")", true}, {"peer_closed", "null", true},
+      {"fin_sent", "0", true}, {"local_address", R"("\u009b1m")", true}, {"remote_address", R"("example.org")", true},
+      {"remote_address", R"("fe80::1%a b")", true}, {"local_port", "70000", true}, {"remote_port", "-1", true},
+      {"bytes_received", "-1", true}, {"bytes_sent", "7.0", true}, {"rx_queued", R"("11")", true},
+      {"tx_queued", "-0.5", true}, {"in_file", R"("\u001b]0;pwned\u0007")", true}, {"in_file", R"("A B")", true},
+      {"out_file", R"("a\\b\nc")", true},
+      {"out_file", R"("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")", true},  // 33 characters
+      {"age", "-3", true}, {"age", "1e300", true}, {"age", "null", true},
+  };
+  for (const Case& c : bad) {
+    std::string text = with(c.key, c.value, c.inSlot);
+    QueryResult r = parseDocument(text, "/run/x.tcpnet");
+    BOOST_TEST((r.failure == Failure::BadDocument), text);
+    BOOST_TEST(r.message.find("/run/x.tcpnet: bad answer: ") == 0u, r.message);
+    // Names the member (and the row).
+    BOOST_TEST(r.message.find((c.inSlot ? "slots[0] " : ": ") + std::string(c.key)) != std::string::npos, r.message);
+    for (char ch : r.message) BOOST_TEST((ch >= 0x20 && ch < 0x7F), "a raw byte in the message: " << int(ch));
+    BOOST_TEST(r.emulator.rows.empty());
+  }
+  // A state is required; more rows than a monitor ever sends are refused.
+  auto noState = nlohmann::json::parse(doc("", slot));
+  noState["slots"][0].erase("state");
+  BOOST_TEST(parseDocument(noState.dump(), "/s").message == "/s: bad answer: slots[0] state is missing");
+  auto many = nlohmann::json::parse(doc("", slot));
+  for (int i = 0; i < 96; ++i) many["slots"].push_back(many["slots"][0]);
+  BOOST_TEST(parseDocument(many.dump(), "/s").message == "/s: bad answer: slots has more than 96 rows");
+  auto noPid = nlohmann::json::parse(doc("", slot));
+  noPid.erase("pid");
+  BOOST_TEST(parseDocument(noPid.dump(), "/s").message == "/s: bad answer: pid is missing");
+  BOOST_TEST(parseDocument(with("tcpnet_monitor", "2", false), "/s").message == "/s: not a tcpnet monitor (version 1)");
+}
+
+// The peer of a monitor socket (SO_PEERCRED) must be the reader's own user (root too reads only
+// its own emulators), and the answer's pid must be that peer and a running process.
+BOOST_AUTO_TEST_CASE(peer_checks) {
+  const unsigned long me = ::geteuid();
+  const long self = ::getpid();
+  BOOST_TEST(peerProblem({self, me}, self, me).empty());
+  BOOST_TEST(peerProblem({self, me + 1}, self, me) ==
+             "served by uid " + std::to_string(me + 1) + ", not by you (uid " + std::to_string(me) + ")");
+  BOOST_TEST(peerProblem({self, 0}, self, 65534).find("served by uid 0, not by you") == 0u);  // not even root's
+  BOOST_TEST(peerProblem({self, me}, ::getppid(), me) ==
+             "bad answer: it says pid " + std::to_string(::getppid()) + ", but pid " + std::to_string(self) +
+                 " serves the socket");
+  pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  BOOST_TEST(peerProblem({dead, me}, dead, me) ==
+             "bad answer: pid " + std::to_string(dead) + " is not a running process");
 }
 
 BOOST_AUTO_TEST_CASE(broken_documents_are_rejected) {
@@ -221,26 +317,16 @@ BOOST_AUTO_TEST_CASE(endpoints_in_lsof_notation) {
   BOOST_TEST(endpointName(row(0, "connecting", "", 0, "", 0), numeric) == "-");
 }
 
-// A fake monitor socket (anyone's, or a guest's names) must not reach the user's terminal with
-// escape sequences, nor pass for init, nor show impossible ages, ports or slots.
-BOOST_AUTO_TEST_CASE(hostile_documents_are_made_harmless) {
-  for (const char* pid : {"1", "0", "-5", "1e300", "\"7\"", "4194305"}) {
-    QueryResult r = parseDocument(std::string(R"({"tcpnet_monitor":1,"pid":)") + pid + R"(,"slots":[]})", "/s");
-    BOOST_TEST((r.failure == Failure::BadDocument), pid);
-  }
-  QueryResult r = parseDocument(
-      R"({"tcpnet_monitor":1,"pid":4242,"slots":[{"slot":99,"state":"connected\u001b[31m","local_port":70000,)"
-      R"("remote_port":-1,"age":1e300,"in_file":"\u001b]0;pwned\u0007","out_file":"a\\b\nc","local_address":"\u009b1m"}]})",
-      "/s");
-  BOOST_REQUIRE_MESSAGE(r.failure == Failure::None, r.message);
-  BOOST_REQUIRE(r.emulator.rows.size() == 1u);
-  const Row& h = r.emulator.rows[0];
-  BOOST_TEST(h.slot == -1);
-  BOOST_TEST(h.localPort == 0u);
-  BOOST_TEST(h.remotePort == 0u);
+// What reaches the terminal is printable even if a row got past the checks (rows made by hand
+// here): the table shows every other byte as \xNN, and ages that cannot be are "?".
+BOOST_AUTO_TEST_CASE(hostile_rows_are_made_harmless_in_the_table) {
+  Row h = row(-1, "connected\x1b[31m", "\xc2\x9b" "1m", 0, "", 0);
+  h.inFile = "\x1b]0;pwned\x07";
+  h.outFile = "a\\b\nc";
+  h.ageSeconds = 1e300;
   Names numeric;
   numeric.hosts = numeric.ports = false;
-  std::string t = table(r.emulator.rows, numeric);
+  std::string t = table({h}, numeric);
   for (char c : t) BOOST_TEST((c == '\n' || (c >= 0x20 && c < 0x7F)), "a raw control byte in the table: " << int(c));
   BOOST_TEST(t.find("\\x1B]0;pwned\\x07/a\\x5Cb\\x0Ac") != std::string::npos, t);
   BOOST_TEST(t.find("  ?  ") != std::string::npos, t);  // the age

@@ -42,7 +42,10 @@ struct Emulator {
 
 // ---- query.cpp ----
 
-enum class Failure { None, NotFound, Permission, Stale, NotSocket, Timeout, BadDocument, Other };
+enum class Failure { None, NotFound, Permission, Stale, NotSocket, Timeout, BadDocument, OtherUser, Other };
+
+inline constexpr long kMaxPid = 4194304;  // Linux's PID_MAX_LIMIT
+inline constexpr size_t kMaxRows = 96;    // a monitor sends at most 96 rows (Monitor::kMaxRows)
 
 struct QueryResult {
   Failure failure = Failure::None;
@@ -50,23 +53,42 @@ struct QueryResult {
   Emulator emulator;
 };
 
-// $XDG_RUNTIME_DIR if set and not empty, else /tmp (the emulator's default place).
+// The emulator's default directory (device/net/monitor_dir.h): $XDG_RUNTIME_DIR/oberon-emu if
+// XDG_RUNTIME_DIR is a private directory of ours, else /tmp/oberon-emu-<euid>.
 std::string defaultDir();
 // Parses "oberon-emu-<pid>.tcpnet"; nullopt for other names.
 std::optional<long> pidFromSocketName(const std::string& name);
-// Connects, reads one document (at most 1 MiB, within timeout), parses it.
+// Connects; asks the kernel who serves the socket (SO_PEERCRED) and reads nothing from another
+// user (Failure::OtherUser); reads one document (at most 1 MiB, within timeout), parses it, and
+// checks its pid against the server's (peerProblem).
 QueryResult query(const std::string& socketPath,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
-// Parses a monitor document (tests use it too).
+// Parses and validates a monitor document (tests use it too). Every member that is there must
+// have its type and range (pid 2..kMaxPid, states and reasons from the known sets, counts and ages
+// >= 0, addresses IP literals, file names as NAMES accepts them, at most kMaxRows rows); absent
+// members take their defaults; anything else gives Failure::BadDocument naming the member.
 QueryResult parseDocument(const std::string& text, const std::string& socketPath);
+
+// The process serving a socket, as SO_PEERCRED gives it.
+struct Peer {
+  long pid = 0;
+  unsigned long uid = 0;
+};
+// Why an answer with pid documentPid from peer is not believed, for a reader with uid me; empty
+// if it is: the peer must be the same user (root too reads only its own emulators), documentPid a
+// running process and the peer itself.
+std::string peerProblem(const Peer& peer, long documentPid, unsigned long me);
 
 struct Candidate {
   std::string path;
   long pid = 0;
+  std::string problem;  // not empty: skip it, with this note (not our socket, or open to others)
 };
-// Monitor sockets in dir named by the emulator's scheme. Sets error (and returns nothing) if dir
-// cannot be read.
-std::vector<Candidate> scan(const std::string& dir, std::string& error);
+// Monitor sockets in dir named by the emulator's scheme. dir must be a private directory of ours
+// (monitor_dir.h: a real directory, ours, no access for group or others); otherwise, or if it
+// cannot be read, sets error and returns nothing (missing, if given, tells a directory that does
+// not exist).
+std::vector<Candidate> scan(const std::string& dir, std::string& error, bool* missing = nullptr);
 // True if a process with this pid exists (kill(pid, 0) does not give ESRCH).
 bool processAlive(long pid);
 

@@ -36,9 +36,12 @@ constexpr const char* kUsage =
     "sockets (docs/tcpnet-lsof.md). Different options are combined with AND.\n";
 
 constexpr const char* kStatuses =
+    "Only sockets served by your own user are read; scanning reads only a directory that is\n"
+    "yours alone (mode 0700), and each answer is checked (docs/tcpnet-lsof.md).\n"
     "Exit status: 0 something was listed; 1 nothing matched; 2 an error (an unreadable\n"
-    "directory, a named socket or emulator that is missing, not permitted, dead or not\n"
-    "answering); 64 a usage error (unknown option, missing or bad value).\n";
+    "directory or one that is not yours alone, a named socket or emulator that is missing,\n"
+    "not permitted, another user's, dead, not answering or answering nonsense); 64 a usage\n"
+    "error (unknown option, missing or bad value).\n";
 
 struct Settings {
   lsof::Filter filter;
@@ -48,6 +51,7 @@ struct Settings {
   long count = 0;            // 0 = until SIGINT (with -r)
   std::vector<std::string> sockets;
   std::string dir;
+  bool dirGiven = false;  // --dir: a missing directory is an error, not "no emulator"
 };
 
 // The command line as Boost gives it; turned into Settings by settings().
@@ -121,7 +125,8 @@ Settings settings(const Raw& raw, const po::variables_map& vm) {
     if (p.empty()) throw cli::UsageError("--socket needs a path");
   s.sockets = raw.sockets;
   if (vm.count("dir") && raw.dir.empty()) throw cli::UsageError("--dir needs a directory");
-  s.dir = raw.dir.empty() ? lsof::defaultDir() : raw.dir;
+  s.dirGiven = !raw.dir.empty();
+  s.dir = s.dirGiven ? raw.dir : lsof::defaultDir();
   if (s.count && !s.repeatSeconds) s.repeatSeconds = 1;
   if (!s.repeatSeconds) s.count = 1;
   return s;
@@ -133,8 +138,12 @@ struct Pass {
   size_t rows = 0;
 };
 
+// Messages may quote paths and pids from a directory or an answer: printed as printable() makes
+// them, so no escape sequence reaches the terminal.
+void say(const std::string& message) { std::fprintf(stderr, "tcpnet-lsof: %s\n", lsof::printable(message).c_str()); }
+
 void note(std::set<std::string>& noted, const std::string& path, const std::string& message) {
-  if (noted.insert(path).second) std::fprintf(stderr, "tcpnet-lsof: %s\n", message.c_str());
+  if (noted.insert(path).second) say(message);
 }
 
 // One look at every emulator: which sockets, ask each, filter.
@@ -142,16 +151,22 @@ Pass look(Settings& s, std::set<std::string>& noted) {
   Pass pass;
   struct Target {
     std::string path;
-    bool named;  // an error here is the user's concern (--socket, -p): exit 2
+    bool named;         // an error here is the user's concern (--socket, -p): exit 2
+    long namePid = 0;   // the pid in the socket's name (scanned ones): the answer must say it too
   };
   std::vector<Target> targets;
   if (!s.sockets.empty()) {
     for (const auto& p : s.sockets) targets.push_back({p, true});
   } else {
     std::string error;
-    auto found = lsof::scan(s.dir, error);
+    bool missing = false;
+    auto found = lsof::scan(s.dir, error, &missing);
     if (!error.empty()) {
-      std::fprintf(stderr, "tcpnet-lsof: %s\n", error.c_str());
+      if (missing && !s.dirGiven) {  // the default directory: no emulator has made it yet
+        for (long pid : s.filter.pids) note(noted, std::to_string(pid), "no emulator with pid " + std::to_string(pid));
+        return pass;
+      }
+      say(error);
       pass.error = true;
       return pass;
     }
@@ -165,26 +180,31 @@ Pass look(Settings& s, std::set<std::string>& noted) {
     for (const auto& c : found) {
       bool named = s.filter.pids.count(c.pid) > 0;
       if (!s.filter.pids.empty() && !named) continue;
-      struct stat st {};
-      if (!named && ::geteuid() != 0 && ::stat(c.path.c_str(), &st) == 0 && st.st_uid != ::geteuid()) continue;
-      if (!lsof::processAlive(c.pid)) {  // killed: its socket was left behind
-        std::string why = c.path + ": stale socket, process " + std::to_string(c.pid) + " is gone";
+      std::string why = c.problem;
+      if (why.empty() && !lsof::processAlive(c.pid))  // killed: its socket was left behind
+        why = c.path + ": stale socket, process " + std::to_string(c.pid) + " is gone";
+      if (!why.empty()) {
         if (named) {
-          std::fprintf(stderr, "tcpnet-lsof: %s\n", why.c_str());
+          say(why);
           pass.error = true;
         } else {
           note(noted, c.path, "skipping " + why);
         }
         continue;
       }
-      targets.push_back({c.path, named});
+      targets.push_back({c.path, named, c.pid});
     }
   }
   for (const auto& t : targets) {
     lsof::QueryResult r = lsof::query(t.path);
+    if (r.failure == lsof::Failure::None && t.namePid && r.emulator.pid != t.namePid) {
+      r.failure = lsof::Failure::BadDocument;
+      r.message = t.path + ": bad answer: it says pid " + std::to_string(r.emulator.pid) + ", its name pid " +
+                  std::to_string(t.namePid);
+    }
     if (r.failure != lsof::Failure::None) {
       if (t.named) {
-        std::fprintf(stderr, "tcpnet-lsof: %s\n", r.message.c_str());
+        say(r.message);
         pass.error = true;
       } else {
         note(noted, t.path, "skipping " + r.message);
@@ -197,8 +217,8 @@ Pass look(Settings& s, std::set<std::string>& noted) {
     for (auto& row : e.rows)
       if (lsof::matches(s.filter, row, s.names.hosts)) kept.push_back(std::move(row));
     e.rows = std::move(kept);
-    if (e.omitted) std::fprintf(stderr, "tcpnet-lsof: pid %ld: %llu closing connections not shown\n", e.pid,
-                                static_cast<unsigned long long>(e.omitted));
+    if (e.omitted)
+      say("pid " + std::to_string(e.pid) + ": " + std::to_string(e.omitted) + " closing connections not shown");
     pass.rows += e.rows.size();
     pass.emulators.push_back(std::move(e));
   }
@@ -258,7 +278,8 @@ int main(int argc, char** argv) {
     ("count", po::value(&raw.count)->value_name("N"), "stop after N repetitions (implies -r 1)")
     ("socket", po::value(&raw.sockets)->value_name("PATH"),
      "ask the emulator on this monitor socket instead of scanning (repeatable)")
-    ("dir", po::value(&raw.dir)->value_name("DIR"), "scan DIR instead of $XDG_RUNTIME_DIR (or /tmp when unset)");
+    ("dir", po::value(&raw.dir)->value_name("DIR"),
+     "scan DIR (yours alone, mode 0700) instead of $XDG_RUNTIME_DIR/oberon-emu (or /tmp/oberon-emu-UID)");
   tool.extraStyleParser = inetOption;
   return tool.run(argc, argv, [&](const po::variables_map& vm) {
     Settings s = settings(raw, vm);
