@@ -195,6 +195,19 @@ BOOST_AUTO_TEST_CASE(bad_images_and_options_give_one_line_errors) {
   auto usage = [](const e2e::Result& r) {
     return r.status == 64 && !r.err.empty() && r.err.find('\n') == r.err.size() - 1;
   };
+  // A directory that loops (the root's first child pointer back to the root): FileDir.Init
+  // would walk it for ever at boot. Refused before the CPU runs.
+  fs::path loop = tmp.path / "loop.dsk";
+  {
+    std::string bytes = readFile(image());
+    const uint32_t rootAdr = 29;  // sector 1 * 29, at image byte 0; p0 is the page's third word
+    for (int i = 0; i < 4; ++i) bytes[8 + i] = static_cast<char>(rootAdr >> (8 * i));
+    std::ofstream(loop, std::ios::binary) << bytes;
+  }
+  auto l = e2e::run({emulator(), "--headless", "--until-idle", "--timeout", "20", loop.string()}, 30s);
+  BOOST_TEST(oneLine(l), l.err);
+  BOOST_TEST(l.err.find("used twice") != std::string::npos, l.err);
+
   auto size = e2e::run({emulator(), "--size", "1000x700", image()}, 10s);
   BOOST_TEST(usage(size), size.status << " " << size.err);
   auto flag = e2e::run({emulator(), "--no-such-flag", image()}, 10s);

@@ -70,7 +70,11 @@ class Checker {
     }
     auto [it, fresh] = owner_.emplace(sector, what);
     if (!fresh) {
-      problem("sector " + std::to_string(sector) + " used twice: by " + it->second + " and by " + what);
+      // A directory page reached twice (a child pointer back to an ancestor, or two parents)
+      // makes FileDir.Init's walk at boot go round for ever: the emulator refuses that.
+      std::string text = "sector " + std::to_string(sector) + " used twice: by " + it->second + " and by " + what;
+      if (what.find("directory page") != std::string::npos) fatal(text);
+      else problem(text);
       return std::nullopt;
     }
     return sector;
@@ -79,7 +83,7 @@ class Checker {
   void walkPage(DiskAdr adr, int depth, std::optional<FileName> lo, std::optional<FileName> hi,
                 const std::string& what) {
     if (depth > 16) {  // 24-way pages: 5 levels hold millions of names; deeper is a damaged chain
-      problem(what + ": directory B-tree deeper than 16 levels, not followed further");
+      fatal(what + ": directory B-tree deeper than 16 levels, not followed further");
       return;
     }
     auto sector = claim(adr, what);
