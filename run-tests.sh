@@ -1,9 +1,46 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, runs every test with ctest.
-# Tests that need a Project Oberon disk image read $OBERON_IMAGE and fail if it is unset.
+# The test command: installs what is missing, builds (tests and benchmarks included) and runs every
+# test with ctest. Tests that need a Project Oberon disk image read $OBERON_IMAGE and fail if it is
+# unset.
+#
+#   ./run-tests.sh [--sanitize] [ctest options...]
+#
+# --sanitize builds into build-sanitize/ with AddressSanitizer and UndefinedBehaviorSanitizer
+# (no benchmarks) and runs the whole suite under them, the emulators the tests start included.
+# Any report fails the run and is printed; tests/sanitizers/lsan.supp names the third-party
+# libraries whose leaks are not ours.
 set -euo pipefail
 cd "$(dirname "$0")"
+root=$(pwd)
+sanitize=0
+if [[ "${1:-}" == "--sanitize" ]]; then sanitize=1; shift; fi
 scripts/install-deps.sh
-scripts/build.sh
-cd build
-ctest --output-on-failure -j2 "$@"
+if ((!sanitize)); then
+  scripts/build.sh
+  cd build
+  exec ctest --output-on-failure -j2 "$@"
+fi
+
+build=$root/build-sanitize
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOBERON_BUILD_TESTS=ON \
+  -DOBERON_BUILD_BENCH=OFF -DOBERON_SANITIZE=ON >/dev/null
+cmake --build "$build" -j"$(nproc)"
+reports=$build/sanitizer-reports
+rm -rf "$reports"
+mkdir -p "$reports"
+# Reports go to files (one per process, also from the emulators the tests start), so that none
+# is lost in a test's captured output; a test that sees its subprocess fail fails as well.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$reports/asan:strict_string_checks=1"
+export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
+status=0
+(cd "$build" && ctest --output-on-failure -j2 "$@") || status=$?
+if compgen -G "$reports/*" >/dev/null; then
+  for f in "$reports"/*; do
+    echo "==== sanitizer report $(basename "$f")"
+    cat "$f"
+  done
+  echo "run-tests.sh --sanitize: sanitizer reports above" >&2
+  status=1
+fi
+exit $status
