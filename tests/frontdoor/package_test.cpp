@@ -5,45 +5,21 @@
 // and the installed oberon-emu boots the image it made and runs an Oberon command in it.
 #include <boost/test/unit_test.hpp>
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "tests/support/process.h"
+#include "tests/support/scratch.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::string need(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set (ctest sets it; OBERON_IMAGE: "
-                                          "a Project Oberon disk image)");
-  return v;
-}
-
-struct ScratchRoot {
-  fs::path path;
-  ScratchRoot() {
-    std::string t = (fs::temp_directory_path() / "oberon-package.XXXXXX").string();
-    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-    path = t;
-  }
-  ~ScratchRoot() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(the_debian_package_installs_and_boots) {
-  ScratchRoot s;
-  const std::string build = need("OBERON_BUILD_DIR");
+  e2e::ScratchDir s("oberon-package");
+  const std::string build = e2e::need("OBERON_BUILD_DIR");
   auto r = e2e::run({"cpack", "-G", "DEB", "--config", build + "/CPackConfig.cmake", "-B", (s.path / "pkg").string()},
                     300s);
   BOOST_TEST_REQUIRE(r.status == 0, r.out << r.err);
@@ -83,7 +59,7 @@ BOOST_AUTO_TEST_CASE(the_debian_package_installs_and_boots) {
   // The installed scripts with nothing of the build around: no OBERON_BUILD_DIR, a PATH without it.
   fs::path net = s.path / "net.dsk";
   const std::string clean = "env -u OBERON_BUILD_DIR -u OBERON_EMU -u OBERON_DISK PATH=/usr/bin:/bin ";
-  r = e2e::run({"bash", "-c", clean + (bin / "oberon-prepare-net").string() + " --image '" + need("OBERON_IMAGE") +
+  r = e2e::run({"bash", "-c", clean + (bin / "oberon-prepare-net").string() + " --image '" + e2e::need("OBERON_IMAGE") +
                                   "' --out '" + net.string() + "'"},
                120s);
   BOOST_TEST_REQUIRE(r.status == 0, r.out << r.err);

@@ -14,18 +14,14 @@
 #include <string>
 
 #include "tests/support/process.h"
+#include "tests/support/scratch.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set (ctest sets it; for the image: "
-                                          "point OBERON_IMAGE at a Project Oberon disk image)");
-  return v;
-}
+using e2e::need;
 
 std::string quote(const std::string& s) {
   std::string q = "'";
@@ -34,31 +30,25 @@ std::string quote(const std::string& s) {
 }
 
 struct Scratch {
-  fs::path root, tree, cwd;
+  e2e::ScratchDir dir{"oberon-frontdoor"};
+  fs::path root = dir.path, tree, cwd;
   Scratch() {
-    std::string t = (fs::temp_directory_path() / "oberon-frontdoor.XXXXXX").string();
-    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-    root = t;
     tree = root / "oberon-net";
     cwd = root / "elsewhere";
-    fs::path src = env("OBERON_SOURCE_DIR");
+    fs::path src = need("OBERON_SOURCE_DIR");
     fs::create_directories(tree / "disk-images");
     fs::create_directories(cwd);
     fs::copy_file(src / "run-oberon.sh", tree / "run-oberon.sh");
     for (const char* d : {"scripts", "oberon", "CMakeLists.txt"}) fs::create_symlink(src / d, tree / d);
     for (const char* f : {"prepare", "prepare-net", "README.md"})
       fs::create_symlink(src / "disk-images" / f, tree / "disk-images" / f);
-    std::string stock = env("OBERON_IMAGE");
+    std::string stock = need("OBERON_IMAGE");
     if (!fs::exists(stock)) throw std::runtime_error("OBERON_IMAGE=" + stock + " does not exist");
     fs::copy_file(stock, cwd / "stock.dsk");
   }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(root, ec);
-  }
   // Runs `command` with bash in the folder `elsewhere` (not the tree), the build reused.
   e2e::Result sh(const std::string& command, std::chrono::milliseconds deadline = 120s) const {
-    std::string line = "cd " + quote(cwd.string()) + " && export OBERON_BUILD_DIR=" + quote(env("OBERON_BUILD_DIR")) +
+    std::string line = "cd " + quote(cwd.string()) + " && export OBERON_BUILD_DIR=" + quote(need("OBERON_BUILD_DIR")) +
                        " && unset OBERON_IMAGE DISPLAY WAYLAND_DISPLAY && " + command;
     return e2e::run({"bash", "-c", line}, deadline);
   }
@@ -82,8 +72,8 @@ BOOST_AUTO_TEST_CASE(paths_are_the_users_and_each_stock_image_has_its_own_copy) 
 
   // Another image (the stock one with a file added): its own working copy, and it says so.
   fs::copy_file(s.cwd / "stock.dsk", s.cwd / "other.dsk");
-  auto add = e2e::run({env("OBERON_BUILD_DIR") + "/tools/oberon-disk/oberon-disk", "add", (s.cwd / "other.dsk").string(),
-                  env("OBERON_SOURCE_DIR") + "/oberon/Net.Tool", "Extra.Tool", "--text"}, 30s);
+  auto add = e2e::run({need("OBERON_BUILD_DIR") + "/tools/oberon-disk/oberon-disk", "add", (s.cwd / "other.dsk").string(),
+                  need("OBERON_SOURCE_DIR") + "/oberon/Net.Tool", "Extra.Tool", "--text"}, 30s);
   BOOST_TEST_REQUIRE(add.status == 0, add.err);
   r = s.sh(s.script() + " other.dsk -- --until-idle --timeout 60");
   BOOST_TEST_REQUIRE(r.status == 0, r.out << r.err);

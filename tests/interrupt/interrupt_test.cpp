@@ -17,18 +17,14 @@
 #include <string>
 
 #include "tests/support/process.h"
+#include "tests/support/scratch.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string need(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set (ctest sets OBERON_BUILD_DIR and "
-                                          "OBERON_SOURCE_DIR; OBERON_IMAGE: a Project Oberon disk image)");
-  return v;
-}
+using e2e::need;
 
 std::string slurp(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -44,9 +40,8 @@ struct Phase {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_guest_interrupt_handler_counts_guest_time) {
-  std::string t = (fs::temp_directory_path() / "oberon-interrupt.XXXXXX").string();
-  BOOST_REQUIRE(::mkdtemp(t.data()));
-  fs::path dir = t;
+  e2e::ScratchDir scratch("oberon-interrupt");
+  const fs::path& dir = scratch.path;
   const std::string build = need("OBERON_BUILD_DIR"), source = need("OBERON_SOURCE_DIR");
   auto r = e2e::run({"env", "OBERON_EMU=" + build + "/emulator/oberon-emu",
                      "OBERON_DISK=" + build + "/tools/oberon-disk/oberon-disk", source + "/disk-images/prepare",
@@ -76,6 +71,4 @@ BOOST_AUTO_TEST_CASE(a_guest_interrupt_handler_counts_guest_time) {
   }
   BOOST_TEST_REQUIRE(phases["disabled"].ms >= 300, "phase disabled missing\n" << log);
   BOOST_TEST(phases["disabled"].ticks == 0);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
 }
