@@ -1,6 +1,8 @@
 // The remote shell (NetShell) and TCPNet's handling of bad input, as seen from the host.
 #include <boost/test/unit_test.hpp>
 
+#include <thread>
+
 #include "guest.h"
 
 using namespace guest;
@@ -28,6 +30,88 @@ BOOST_AUTO_TEST_CASE(compile_error_text) {
   BOOST_TEST(r.find("  pos ") != std::string::npos, r);
   BOOST_TEST(r.find("compilation FAILED") != std::string::npos, r);
   BOOST_TEST(r.find("\n@0\n") != std::string::npos, r);
+}
+
+// What a command shows in a viewer of its own comes back too, after what it wrote to the Log.
+BOOST_AUTO_TEST_CASE(directory_listing_from_its_viewer) {
+  std::string r = shell(world().shellPort, "System.Directory *.Mod");
+  // System.Directory writes nothing to the Log: the reply is the listing, one name a line.
+  for (const char* name : {"\nSystem.Mod\n", "\nTCPNet.Mod\n", "\nNetShell.Mod\n", "\nORP.Mod\n"})
+    BOOST_TEST(r.find(name) != std::string::npos, name << " in " << r);
+  BOOST_TEST(r.find(".rsc") == std::string::npos, r);
+  BOOST_TEST(r.substr(r.size() < 4 ? 0 : r.size() - 4) == "\n@0\n", r);
+  BOOST_TEST(r.find('\r') == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(show_modules_and_watch) {
+  World& w = world();
+  std::string r = shell(w.shellPort, "System.ShowModules");  // a viewer: "name TAB address ..."
+  for (const char* name : {"NetShell\t", "TCPNet\t", "Oberon\t", "Kernel\t"})
+    BOOST_TEST(r.find(name) != std::string::npos, name << " in " << r);
+  BOOST_TEST(r.find("\n@0\n") != std::string::npos, r);
+  r = shell(w.shellPort, "System.Watch");  // the Log
+  BOOST_TEST(r.find("Modules space (bytes)") != std::string::npos, r);
+  BOOST_TEST(r.find("\n@0\n") != std::string::npos, r);
+}
+
+namespace {
+
+int viewers(int shellPort) {  // viewers on the guest's display
+  std::string r = shell(shellPort, "TCPNetTest.CountViewers");
+  size_t at = r.find("TCPNetTest viewers ");
+  return at == std::string::npos ? -1 : std::stoi(r.substr(at + 19));
+}
+
+long heapAfterCollection(int shellPort) {  // least NetStat heap figure over 2.5 s after System.Collect
+  shell(shellPort, "System.Collect");
+  long least = -1;
+  auto until = Clock::now() + milliseconds(2500);
+  do {
+    std::string r = shell(shellPort, "NetStat.List");
+    size_t h = r.rfind("heap ");
+    if (h != std::string::npos) {
+      long x = std::stol(r.substr(h + 5));
+      if (least < 0 || x < least) least = x;
+    }
+    std::this_thread::sleep_for(milliseconds(100));  // a window that holds one collector run
+  } while (Clock::now() < until);
+  return least;
+}
+
+}  // namespace
+
+// Viewers a command opens are read and closed: a remote session leaves the display as it was.
+BOOST_AUTO_TEST_CASE(viewers_do_not_pile_up) {
+  World& w = world();
+  int before = viewers(w.shellPort);
+  BOOST_REQUIRE(before >= 2);  // System.Log and System.Tool at least
+  long heap = heapAfterCollection(w.shellPort);
+  BOOST_REQUIRE(heap > 0);
+  std::string first = shell(w.shellPort, "System.Directory *.Mod");
+  BOOST_TEST(first.find("\nSystem.Mod\n") != std::string::npos, first);
+  for (int i = 0; i < 40; ++i) {
+    std::string r = shell(w.shellPort, i % 2 ? "System.ShowModules" : "System.Directory *.Mod");
+    BOOST_TEST(r.find(i % 2 ? "NetShell\t" : "\nSystem.Mod\n") != std::string::npos, i << ": " << r);
+    if (i % 2 == 0) BOOST_TEST(r == first);
+  }
+  BOOST_TEST(viewers(w.shellPort) == before);
+  long after = heapAfterCollection(w.shellPort);
+  BOOST_TEST_MESSAGE("heap " << heap << " -> " << after << " bytes after 41 viewer commands");
+  BOOST_TEST(after <= heap + 32768);
+}
+
+// A command that opens a viewer and then traps: the trap text, the viewer's text, "@trap"; the
+// viewer is closed all the same.
+BOOST_AUTO_TEST_CASE(trap_after_opening_a_viewer) {
+  World& w = world();
+  int before = viewers(w.shellPort);
+  std::string r = shell(w.shellPort, "TCPNetTest.ViewerTrap");
+  size_t trap = r.find("TRAP"), text = r.find("TCPNetTest viewer text\n");
+  BOOST_TEST(trap != std::string::npos, r);
+  BOOST_TEST(text != std::string::npos, r);
+  BOOST_TEST(trap < text, r);  // the Log first, then the viewers
+  BOOST_TEST(r.find("\n@trap\n") != std::string::npos, r);
+  BOOST_TEST(viewers(w.shellPort) == before);
 }
 
 BOOST_AUTO_TEST_CASE(garbage_and_silence) {
