@@ -284,6 +284,12 @@ Guest::Guest(const std::vector<std::string>& commands, const std::vector<std::st
   fs::copy_file(preparedImage(), image_, fs::copy_options::overwrite_existing);
   std::string script = "wait-idle 30\n";
   for (auto& c : commands) script += "run \"" + c + "\" 20\n";
+  // The screenshot marks the end of the runs: each run ends by deleting its command line from the
+  // Log and then waits until Oberon has been idle for a moment, at most 10 s. Host traffic that
+  // keeps the guest busy longer than that (a test filling the disk) makes the script, and with it
+  // the emulator, fail; so the host starts only once the marker is there.
+  const std::string ready = base + ".ready.png";
+  script += "screenshot " + ready + "\n";
   script += "wait 3600\n";
   writeFile(base + ".script", script);
   std::vector<std::string> argv = {env("OBERON_BUILD_DIR") + "/emulator/oberon-emu", "--headless", "--script",
@@ -291,6 +297,12 @@ Guest::Guest(const std::vector<std::string>& commands, const std::vector<std::st
   argv.insert(argv.end(), options.begin(), options.end());
   argv.push_back(image_);
   emu_ = std::make_unique<Process>(argv, "", base + ".out", base + ".err");
+  auto deadline = Clock::now() + milliseconds(120000);
+  while (!fs::exists(ready)) {
+    if (!running()) throw std::runtime_error("oberon-emu stopped during its boot script: " + readFile(base + ".err"));
+    if (Clock::now() >= deadline) throw std::runtime_error("the guest's boot script did not finish within 120 s");
+    std::this_thread::sleep_for(milliseconds(20));  // polling for the marker file
+  }
 }
 
 Guest::~Guest() { emu_->terminate(); }
@@ -323,7 +335,7 @@ World& world() {
   try {
     auto x = std::make_unique<World>(World{freePort(), freePort(), freePort(), nullptr, workDir() + "/world.tcpnet"});
     // The shell starts last: the script types each command into System.Log, so nothing may
-    // write to the Log before the script is done (and the shell is the sign that it is).
+    // write to the Log before the script is done (Guest returns only then).
     x->guest = std::make_unique<Guest>(std::vector<std::string>{
         "NetEcho.Start " + std::to_string(x->echoPort) + " 4",
         "NetHttpd.Start " + std::to_string(x->httpPort) + " 4 2",

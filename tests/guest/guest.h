@@ -77,7 +77,8 @@ const std::string& preparedImage();
 std::string workDir();
 
 // oberon-emu running a copy of the prepared image; `commands` run at boot ("Mod.Cmd args");
-// `options` are added to oberon-emu's command line (e.g. --monitor PATH).
+// `options` are added to oberon-emu's command line (e.g. --monitor PATH). The constructor returns
+// once the boot script has run them all (throws if the emulator stops or takes over 120 s).
 class Guest {
  public:
   explicit Guest(const std::vector<std::string>& commands, const std::vector<std::string>& options = {});
