@@ -109,6 +109,8 @@ if ((fresh)) && [[ -f "$work" ]]; then
   flock -n "$work" true || die "work/$(basename "$work") is in use by a running emulator; stop it first"
   rm -f "$work" "$work.source"
 fi
+# The network programs' sources, to notice a working copy made with older ones.
+programs=$(cat "$root"/oberon/*.Mod "$root/oberon/Net.Tool" | sha256sum | cut -c1-12)
 if [[ ! -f "$work" ]]; then
   echo "Making the working copy work/$(basename "$work"): compiling the network programs inside Oberon ..."
   OBERON_BUILD_DIR=$build "$root/disk-images/prepare-net" --image "$stock" --out "$work.new" >"$log.prepare" 2>&1 || {
@@ -117,9 +119,14 @@ if [[ ! -f "$work" ]]; then
     die "preparing the working copy failed; the whole log is $log.prepare"
   }
   mv "$work.new" "$work"
-  printf 'stock %s\nsha256 %s\nmade %s\n' "$stock" "$(sha256sum "$stock" | cut -d' ' -f1)" "$(date '+%Y-%m-%d %H:%M')" >"$work.source"
+  printf 'stock %s\nsha256 %s\nmade %s\nprograms %s\n' "$stock" "$(sha256sum "$stock" | cut -d' ' -f1)" \
+    "$(date '+%Y-%m-%d %H:%M')" "$programs" >"$work.source"
 fi
 ln -sfn "$(basename "$work")" "$link"
 made=$(sed -n 's/^made //p' "$work.source" 2>/dev/null || true)
+made_with=$(sed -n 's/^programs //p' "$work.source" 2>/dev/null || true)
+if [[ "$made_with" != "$programs" ]]; then
+  echo "Note: work/$(basename "$work") has older network programs than oberon/; --fresh makes it again (files you made in it stay only in the old copy)"
+fi
 echo "Booting work/$(basename "$work"), the working copy of $stock${made:+ made $made} (--fresh starts it over)"
 exec "$build/emulator/oberon-emu" "$work" "$@"

@@ -30,9 +30,9 @@ rm -rf "$reports"
 mkdir -p "$reports"
 # Reports go to files (one per process, also from the emulators the tests start), so that none
 # is lost in a test's captured output; a test that sees its subprocess fail fails as well.
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$reports/asan:strict_string_checks=1"
+export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan:log_exe_name=1:strict_string_checks=1"
 export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan:log_exe_name=1"
 status=0
 (cd "$build" && ctest --output-on-failure -j2 "$@") || status=$?
 if compgen -G "$reports/*" >/dev/null; then

@@ -44,6 +44,13 @@ inline std::string sharedImage() {
   return env;
 }
 
+// The first of a check's problems, for a failure message ("" if there is none: Boost.Test builds
+// the message even when the check passes).
+template <class Report>
+std::string firstProblem(const Report& r) {
+  return r.problems.empty() ? std::string() : r.problems.front();
+}
+
 inline std::vector<uint8_t> readBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);

@@ -74,7 +74,7 @@ void roundTrip(const std::string& image) {
     }
   }
   CheckReport r = checkFileSystem(fs.image());
-  BOOST_TEST(r.problems.empty(), (r.problems.empty() ? "" : r.problems.front()));
+  BOOST_TEST(r.problems.empty(), firstProblem(r));
   if (!before.empty()) BOOST_TEST(fs.readFile(fs.list().front().name) == before);
 }
 

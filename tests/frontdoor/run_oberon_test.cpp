@@ -39,7 +39,8 @@ struct Scratch {
     fs::create_directories(tree / "disk-images");
     fs::create_directories(cwd);
     fs::copy_file(src / "run-oberon.sh", tree / "run-oberon.sh");
-    for (const char* d : {"scripts", "oberon", "CMakeLists.txt"}) fs::create_symlink(src / d, tree / d);
+    for (const char* d : {"scripts", "CMakeLists.txt"}) fs::create_symlink(src / d, tree / d);
+    fs::copy(src / "oberon", tree / "oberon");  // a copy: a test changes a program
     for (const char* f : {"prepare", "prepare-net", "README.md"})
       fs::create_symlink(src / "disk-images" / f, tree / "disk-images" / f);
     std::string stock = need("OBERON_IMAGE");
@@ -87,10 +88,18 @@ BOOST_AUTO_TEST_CASE(paths_are_the_users_and_each_stock_image_has_its_own_copy) 
   BOOST_TEST(!has(r.out, "Making the working copy"), r.out);
   BOOST_TEST(has(r.out, "Booting work/stock-"), r.out);
 
-  // --fresh makes it again.
+  BOOST_TEST(!has(r.out, "older network programs"), r.out);
+
+  // The network programs change (a new version of the sources): the copy is still booted, with
+  // a note; --fresh makes it again with them.
+  std::ofstream(s.tree / "oberon/NetEcho.Mod", std::ios::app) << "\n";
+  r = s.sh(s.script() + " stock.dsk -- --until-idle --timeout 60");
+  BOOST_TEST_REQUIRE(r.status == 0, r.out << r.err);
+  BOOST_TEST(has(r.out, "has older network programs than oberon/; --fresh makes it again"), r.out);
   r = s.sh(s.script() + " --fresh stock.dsk -- --until-idle --timeout 60");
   BOOST_TEST_REQUIRE(r.status == 0, r.out << r.err);
   BOOST_TEST(has(r.out, "Making the working copy work/stock-"), r.out);
+  BOOST_TEST(!has(r.out, "older network programs"), r.out);
 }
 
 BOOST_AUTO_TEST_CASE(an_offline_download_leaves_nothing_and_says_what_to_do) {
