@@ -5,12 +5,13 @@
 # Build: compiler, CMake, Ninja, Boost (Asio, Test, program_options), SDL2, libpng, nlohmann JSON,
 # curl (the image download). Tests: real peers (socat, ncat, netcat-openbsd, python3), Xvfb +
 # xdotool + xclip + imagemagick + x11-utils for the window tests, dpkg-dev and help2man for the
-# Debian package and its man pages.
+# Debian package and its man pages, clang with libFuzzer for the fuzz targets (scripts/fuzz.sh).
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev
           libsdl2-dev libx11-dev libpng-dev nlohmann-json3-dev curl)
 if [[ "${1:-}" != "--build" ]]; then
-  packages+=(socat ncat netcat-openbsd python3 libboost-test-dev xvfb xdotool xclip imagemagick x11-utils dpkg-dev help2man)
+  packages+=(socat ncat netcat-openbsd python3 libboost-test-dev xvfb xdotool xclip imagemagick x11-utils dpkg-dev help2man
+            clang libclang-rt-14-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do
