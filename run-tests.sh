@@ -8,7 +8,8 @@
 # --sanitize builds into build-sanitize/ with AddressSanitizer and UndefinedBehaviorSanitizer
 # and runs the suite under them, the emulators the tests start included: every area but
 # tests/guest (its gigabyte streams through TCPNet.Mod take far too long under ASan; the device
-# they drive runs under ASan in tests/tcpnet and the fuzz targets) and no benchmarks.
+# they drive runs under ASan in tests/tcpnet and the fuzz targets) and tests/frontdoor (the
+# scripts and the package, no code of ours that the others do not run), and no benchmarks.
 # Any report fails the run and is printed; tests/sanitizers/lsan.supp names the third-party
 # libraries whose leaks are not ours.
 set -euo pipefail
@@ -24,8 +25,9 @@ if ((!sanitize)); then
 fi
 
 build=$root/build-sanitize
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOBERON_BUILD_TESTS=ON \
-  -DOBERON_BUILD_BENCH=OFF -DOBERON_TEST_EXCLUDE=guest -DOBERON_SANITIZE=ON >/dev/null
+# -O1 -g1: line numbers in reports at half the compile time of -O2 -g, fast enough for the tests.
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" -DOBERON_BUILD_TESTS=ON \
+  -DOBERON_BUILD_BENCH=OFF "-DOBERON_TEST_EXCLUDE=guest;frontdoor" -DOBERON_SANITIZE=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 reports=$build/sanitizer-reports
 rm -rf "$reports"
@@ -36,7 +38,11 @@ export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan:log_exe_name=1:strict
 export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan:log_exe_name=1"
 status=0
-(cd "$build" && ctest --output-on-failure -j2 "$@") || status=$?
+(cd "$build" && ctest --output-on-failure -j2 -LE window "$@") || status=$?
+# The window tests without leak checking: SDL's X11 stack dlopen()s libraries and dlclose()s them
+# before exit, and blocks they leave cannot be attributed (the module is gone, so no suppression
+# can name it). Address and undefined-behaviour checks stay on for them.
+(cd "$build" && ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" ctest --output-on-failure -L window "$@") || status=$?
 if compgen -G "$reports/*" >/dev/null; then
   for f in "$reports"/*; do
     echo "==== sanitizer report $(basename "$f")"
