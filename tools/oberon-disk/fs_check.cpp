@@ -26,10 +26,12 @@ class Checker {
   explicit Checker(const DiskImage& image, CheckReport& report) : image_(image), r_(report) {}
 
   void run() {
+    // A last sector cut short is a note: the card reads zeros past the end, and a sector the file
+    // system uses there is a problem of its own ("outside the image"). It happens when the
+    // emulator is killed between the two 512-byte card blocks of a sector that grows the image.
     if (image_.layout() == Layout::filesystemOnly && image_.fileBytes() % kSectorSize != 0)
-      problem("image size " + std::to_string(image_.fileBytes()) +
-              " bytes is not a multiple of 1024: sector " + std::to_string(image_.lastSectorInFile() + 1) +
-              " is cut short (truncated image?)");
+      note("image size " + std::to_string(image_.fileBytes()) + " bytes is not a multiple of 1024: sector " +
+           std::to_string(image_.lastSectorInFile() + 1) + " is cut short (no file uses it)");
     walkPage(kDirRootAdr, 0, std::nullopt, std::nullopt, "root directory page");
     for (const auto& e : entries_) checkFile(e.first, e.second);
     for (const auto& [sector, what] : owner_) r_.map.mark(sector);
