@@ -26,13 +26,6 @@ namespace {
 
 using e2e::need;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 struct Phase {
   int ticks = -1, ms = -1;
 };
@@ -55,7 +48,7 @@ BOOST_AUTO_TEST_CASE(a_guest_interrupt_handler_counts_guest_time) {
                 (dir / "serial").string(), "--timeout", "60", (dir / "int.dsk").string()},
                90s);
   BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
-  std::string log = slurp(dir / "serial");
+  std::string log = e2e::readFile(dir / "serial");
   for (char& c : log)
     if (c == '\r') c = '\n';
   std::map<std::string, Phase> phases;

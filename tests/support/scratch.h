@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -18,6 +20,14 @@ inline std::string need(const char* name) {
     throw std::runtime_error(std::string(name) + " is not set (ctest sets OBERON_BUILD_DIR and OBERON_SOURCE_DIR; "
                              "OBERON_IMAGE must point at a Project Oberon disk image)");
   return v;
+}
+
+// A whole file's bytes ("" if it cannot be read).
+inline std::string readFile(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
 }
 
 // A fresh folder under the system's temporary folder, removed with everything in it at the end.
