@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "connection.h"
-#include "device/backend.h"
-#include "device/inbox.h"
-#include "device/options.h"
-#include "device/registers.h"
-#include "device/snapshot.h"
+#include "device/registers/backend.h"
+#include "device/registers/inbox.h"
+#include "device/registers/options.h"
+#include "device/registers/registers.h"
+#include "device/registers/snapshot.h"
 #include "listener.h"
 
 namespace tcpnet {

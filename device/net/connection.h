@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "device/inbox.h"
-#include "device/options.h"
-#include "device/snapshot.h"
+#include "device/registers/inbox.h"
+#include "device/registers/options.h"
+#include "device/registers/snapshot.h"
 
 namespace tcpnet {
 

@@ -3,7 +3,7 @@
 
 #include <boost/system/error_code.hpp>
 
-#include "device/registers.h"
+#include "device/registers/registers.h"
 
 namespace tcpnet {
 

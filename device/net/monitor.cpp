@@ -23,7 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "monitor_dir.h"
+#include "device/monitor/monitor_dir.h"
 #include "tcpnet.h"
 
 namespace tcpnet {

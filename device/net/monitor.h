@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "device/snapshot.h"
+#include "device/registers/snapshot.h"
 
 namespace tcpnet {
 

@@ -2,7 +2,7 @@
 
 namespace tcpnet {
 
-TcpNet::TcpNet(risc5::Memory& memory, risc5::Waker& waker, const Options& options)
+TcpNet::TcpNet(risc5::GuestMemory& memory, risc5::WakeSignal& waker, const Options& options)
     : options_(options),
       inbox_(waker),
       backend_(inbox_, options_),

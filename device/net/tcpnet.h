@@ -1,6 +1,6 @@
 // The TCPNet device with its Boost.Asio backend, ready to map into the extension window:
 //
-//   tcpnet::TcpNet net(machine.memory(), machine.waker(), options);  // starts the network thread
+//   tcpnet::TcpNet net(machine.guestMemory(), machine.waker(), options);  // starts the network thread
 //   machine.bus().attachExtension(&net.device());
 //
 // Members are declared in dependency order: the inbox outlives the backend's thread, which
@@ -10,22 +10,20 @@
 #include <vector>
 
 #include "asio_backend.h"
-#include "device/device.h"
-#include "device/inbox.h"
-#include "device/options.h"
-#include "device/snapshot.h"
+#include "emulator/base/guest_memory.h"
+#include "emulator/base/wake.h"
+#include "device/registers/device.h"
+#include "device/registers/inbox.h"
+#include "device/registers/options.h"
+#include "device/registers/snapshot.h"
 
-namespace risc5 {
-class Memory;
-class Waker;
-}  // namespace risc5
 
 namespace tcpnet {
 
 class TcpNet {
  public:
   // Throws std::invalid_argument (one-line message) if options.bindAddress is not an IP address.
-  TcpNet(risc5::Memory& memory, risc5::Waker& waker, const Options& options = {});
+  TcpNet(risc5::GuestMemory& memory, risc5::WakeSignal& waker, const Options& options = {});
   TcpNet(const TcpNet&) = delete;
   TcpNet& operator=(const TcpNet&) = delete;
 

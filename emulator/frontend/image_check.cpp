@@ -2,8 +2,8 @@
 
 #include <exception>
 
-#include "tools/oberon-disk/disk_image.h"
-#include "tools/oberon-disk/fs_check.h"
+#include "emulator/disk/disk_image.h"
+#include "emulator/disk/fs_check.h"
 
 namespace risc5 {
 

@@ -2,13 +2,13 @@
 
 #include "cpu.h"
 #include "memory.h"
-#include "mmio.h"
-#include "../devices/board.h"
-#include "../devices/clipboard.h"
-#include "../devices/ps2.h"
-#include "../devices/sdcard.h"
-#include "../devices/serial.h"
-#include "../devices/timer.h"
+#include "emulator/base/mmio.h"
+#include "emulator/devices/board.h"
+#include "emulator/devices/clipboard.h"
+#include "emulator/devices/ps2.h"
+#include "emulator/devices/sdcard.h"
+#include "emulator/devices/serial.h"
+#include "emulator/devices/timer.h"
 
 namespace risc5 {
 

@@ -10,13 +10,16 @@
 // - The PC and addresses are 32 bits wide (the board decodes 24); the ROM sits at 0FFFFF800H.
 // - A fetch from outside RAM and ROM stops the CPU with CpuFault::pcOutsideMemory instead of
 //   executing whatever the bus returns.
-// - A millisecond tick is noticed at the start of a run() slice (the Machine runs slices of at
-//   most 0.1 ms of guest time) or right after STI/RTI, not at the very next instruction.
+// - A millisecond tick is noticed at the start of a run() slice or right after STI/RTI, not at
+//   the very next instruction. The Machine runs slices of at most 50,000 instructions: 2 ms on
+//   the 25 MHz board, well under 0.1 ms of host time at this interpreter's speed.
 #include "cpu.h"
 
+#include <algorithm>
 #include <array>
 
 #include "bus.h"
+#include "emulator/base/isa.h"
 #include "fp.h"
 
 namespace risc5 {
@@ -38,16 +41,12 @@ enum Kind : uint8_t {
   kCall, kCallR,           // unconditional branch and link
   // PC-relative conditional branches, one kind per condition (tested without the table).
   kBmi, kBeq, kBcs, kBvs, kBls, kBlt, kBle,
-  kBpl, kBne, kBcc_, kBvc, kBhi, kBge, kBgt,
-  kBcc, kBccR,             // conditional branches (cond in a)
-  kBlcc, kBlccR,           // conditional branch and link
+  kBpl, kBne, kBcc, kBvc, kBhi, kBge, kBgt,
+  kBcondR,                 // conditional branch to register c (cond in a)
+  kBlcond, kBlcondR,       // conditional branch and link (cond in a)
   kSpecial,                // u = 0, v = 0 with IR[4] (RTI) or IR[5] (STI/CLI)
   kEnd,                    // sentinel after the last RAM or ROM word: fetch again by pc
 };
-
-constexpr uint32_t kOpMov = 0, kOpLsl = 1, kOpAsr = 2, kOpRor = 3, kOpAnd = 4, kOpAnn = 5,
-                   kOpIor = 6, kOpXor = 7, kOpAdd = 8, kOpSub = 9, kOpMul = 10, kOpDiv = 11,
-                   kOpFad = 12, kOpFsb = 13, kOpFml = 14, kOpFdv = 15;
 
 // cond of RISC5.v: IR[27] negates MI EQ CS VS LS LT LE T. Evaluated through a table: bit f of
 // kConditionTable[cond] is the outcome for flags f = N<<3 | Z<<2 | C<<1 | V (no branches).
@@ -144,7 +143,15 @@ inline uint32_t rotateRight(uint32_t x, uint32_t n) {
 
 }  // namespace
 
-Cpu::Cpu(Memory& memory, Bus& bus) : memory_(memory), bus_(bus) {}
+Cpu::Cpu(Memory& memory, Bus& bus)
+    : memory_(memory), ramCode_(memory.ramWords() + 1), bus_(bus) {}
+
+void Cpu::forget(uint32_t firstWord, uint32_t endWord) {
+  endWord = std::min(endWord, memory_.ramWords());
+  for (uint32_t w = firstWord; w < endWord; ++w) ramCode_[w].op = 0;
+}
+
+void Cpu::forgetAll() { std::fill(ramCode_.begin(), ramCode_.end(), Decoded{}); }
 
 void Cpu::reset() {
   forgetRom();
@@ -157,53 +164,51 @@ void Cpu::reset() {
 
 Decoded Cpu::decode(uint32_t ir, uint32_t pc) const {
   Decoded d;
-  const uint32_t a = (ir >> 24) & 15, b = (ir >> 20) & 15, op = (ir >> 16) & 15, c = ir & 15;
-  const bool p = ir >> 31, q = (ir >> 30) & 1, u = (ir >> 29) & 1, v = (ir >> 28) & 1;
+  const uint32_t a = isa::a(ir), b = isa::b(ir), c = isa::c(ir);
+  const bool p = isa::p(ir), q = isa::q(ir), u = isa::u(ir), v = isa::v(ir);
   d.a = static_cast<uint8_t>(a);
   d.b = static_cast<uint8_t>(b);
   if (!p) {
     // C1 = q ? {16{v}, imm} : C0
-    const uint32_t imm = (ir & 0xFFFF) | (v ? 0xFFFF0000u : 0);
+    const uint32_t imm = isa::imm16(ir) | (v ? 0xFFFF0000u : 0);
     d.imm = q ? imm : c;  // register forms keep register c in imm
     auto pick = [&](Kind reg, Kind immediate) { d.op = q ? immediate : reg; };
-    switch (op) {
-      case kOpMov:
+    using isa::Op;
+    switch (isa::op(ir)) {
+      case Op::MOV:
         if (q) {
           d.op = kMovI;
-          d.imm = u ? (ir & 0xFFFF) << 16 : imm;
+          d.imm = u ? isa::imm16(ir) << 16 : imm;
         } else {
           d.op = !u ? kMovR : (v ? kMovFlags : kMovH);
         }
         break;
-      case kOpLsl: pick(kLslR, kLslI); break;
-      case kOpAsr: pick(kAsrR, kAsrI); break;
-      case kOpRor: pick(kRorR, kRorI); break;
-      case kOpAnd: pick(kAndR, kAndI); break;
-      case kOpAnn: pick(kAnnR, kAnnI); break;
-      case kOpIor: pick(kIorR, kIorI); break;
-      case kOpXor: pick(kXorR, kXorI); break;
-      case kOpAdd: u ? pick(kAddcR, kAddcI) : pick(kAddR, kAddI); break;
-      case kOpSub: u ? pick(kSubcR, kSubcI) : pick(kSubR, kSubI); break;
-      case kOpMul: u ? pick(kMuluR, kMuluI) : pick(kMulR, kMulI); break;
-      case kOpDiv: u ? pick(kDivuR, kDivuI) : pick(kDivR, kDivI); break;
+      case Op::LSL: pick(kLslR, kLslI); break;
+      case Op::ASR: pick(kAsrR, kAsrI); break;
+      case Op::ROR: pick(kRorR, kRorI); break;
+      case Op::AND: pick(kAndR, kAndI); break;
+      case Op::ANN: pick(kAnnR, kAnnI); break;
+      case Op::IOR: pick(kIorR, kIorI); break;
+      case Op::XOR: pick(kXorR, kXorI); break;
+      case Op::ADD: u ? pick(kAddcR, kAddcI) : pick(kAddR, kAddI); break;
+      case Op::SUB: u ? pick(kSubcR, kSubcI) : pick(kSubR, kSubI); break;
+      case Op::MUL: u ? pick(kMuluR, kMuluI) : pick(kMulR, kMulI); break;
+      case Op::DIV: u ? pick(kDivuR, kDivuI) : pick(kDivR, kDivI); break;
       // The FPU takes register c even with q set (RISC5.v feeds it C0); u and v at bits 8, 9.
-      case kOpFad: d.op = kFad; d.imm = c | (u ? 0x100u : 0u) | (v ? 0x200u : 0u); break;
-      case kOpFsb: d.op = kFsb; d.imm = c | (u ? 0x100u : 0u) | (v ? 0x200u : 0u); break;
-      case kOpFml: d.op = kFml; d.imm = c; break;
-      case kOpFdv: d.op = kFdv; d.imm = c; break;
+      case Op::FAD: d.op = kFad; d.imm = c | (u ? 0x100u : 0u) | (v ? 0x200u : 0u); break;
+      case Op::FSB: d.op = kFsb; d.imm = c | (u ? 0x100u : 0u) | (v ? 0x200u : 0u); break;
+      case Op::FML: d.op = kFml; d.imm = c; break;
+      case Op::FDV: d.op = kFdv; d.imm = c; break;
     }
   } else if (!q) {
     // Memory: adr = B + sign-extended 20-bit offset.
-    uint32_t off = ir & 0xFFFFF;
-    d.imm = (off & 0x80000) ? (off | 0xFFF00000u) : off;
+    d.imm = static_cast<uint32_t>(isa::memoryOffset(ir));
     d.op = u ? (v ? kStb : kStw) : (v ? kLdb : kLdw);
   } else {
     // Branch: u = PC-relative 24-bit word offset from PC+1, else register c; v = link.
     const uint32_t cond = a;
     if (u) {
-      uint32_t off = ir & 0xFFFFFF;
-      if (off & 0x800000) off |= 0xFF000000u;
-      d.imm = pc + 1 + off;
+      d.imm = pc + 1 + static_cast<uint32_t>(isa::branchOffset(ir));
     } else {
       d.imm = c;
       d.b = static_cast<uint8_t>((ir >> 4) & 15);  // Oberon's trap number (0 is NEW, not an error)
@@ -211,17 +216,17 @@ Decoded Cpu::decode(uint32_t ir, uint32_t pc) const {
     if (!u && !v && (ir & 0x30)) {
       d.op = kSpecial;
       d.imm = ir;
-    } else if (cond == 15) {
+    } else if (cond == isa::F) {
       d.op = kNop;  // "never": no jump, and no link either (regwr needs cond)
-    } else if (cond == 7) {
+    } else if (cond == isa::T) {
       d.op = v ? (u ? kCall : kCallR) : (u ? kJmp : kJmpR);
+    } else if (u && !v) {
+      // The common case, a PC-relative branch, gets a handler per condition.
+      static constexpr Kind kByCondition[16] = {kBmi, kBeq, kBcs, kBvs, kBls, kBlt, kBle, kJmp,
+                                                kBpl, kBne, kBcc, kBvc, kBhi, kBge, kBgt, kNop};
+      d.op = kByCondition[cond];
     } else {
-      d.op = v ? (u ? kBlcc : kBlccR) : (u ? kBcc : kBccR);
-      if (d.op == kBcc) {
-        static constexpr Kind kByCondition[16] = {kBmi, kBeq, kBcs, kBvs, kBls, kBlt, kBle, kJmp,
-                                                  kBpl, kBne, kBcc_, kBvc, kBhi, kBge, kBgt, kNop};
-        d.op = kByCondition[cond];
-      }
+      d.op = v ? (u ? kBlcond : kBlcondR) : kBcondR;
     }
   }
   return d;
@@ -264,7 +269,7 @@ uint64_t Cpu::run(uint64_t budget) {
   // Few locals on purpose: every one the host cannot keep in a register costs a reload in
   // every handler.
   uint32_t* const ram = memory_.words();
-  Decoded* const cache = memory_.decodeCache();
+  Decoded* const cache = ramCode_.data();
   const uint32_t ramWords = memory_.ramWords();
 
   uint32_t r[16];
@@ -287,7 +292,7 @@ uint64_t Cpu::run(uint64_t budget) {
   };
   auto inRam = [&](uint32_t address) { return (address >> 2) < ramWords; };
 
-  // Handlers as offsets from `undecoded`, which is offset 0: so an entry that Memory clears to 0
+  // Handlers as offsets from `undecoded`, which is offset 0: so an entry cleared to 0
   // dispatches to the decoder, and the dispatch needs no table lookup.
   const intptr_t origin = reinterpret_cast<intptr_t>(&&undecoded);
   static void* const kLabels[] = {
@@ -296,7 +301,7 @@ uint64_t Cpu::run(uint64_t budget) {
       &&addcR, &&addcI, &&subR, &&subI, &&subcR, &&subcI, &&mulR, &&mulI, &&muluR, &&muluI,
       &&divR, &&divI, &&divuR, &&divuI, &&fad, &&fsb, &&fml, &&fdv, &&ldw, &&ldb, &&stw, &&stb,
       &&nop, &&jmp, &&jmpR, &&call, &&callR, &&bmi, &&beq, &&bcs, &&bvs, &&bls, &&blt, &&ble,
-      &&bpl, &&bne, &&bcc_, &&bvc, &&bhi, &&bge, &&bgt, &&bcc, &&bccR, &&blcc, &&blccR, &&special,
+      &&bpl, &&bne, &&bcc, &&bvc, &&bhi, &&bge, &&bgt, &&bcondR, &&blcond, &&blcondR, &&special,
       &&end,
   };
   static_assert(sizeof kLabels / sizeof kLabels[0] == kEnd + 1);
@@ -312,7 +317,7 @@ uint64_t Cpu::run(uint64_t budget) {
   int64_t left = static_cast<int64_t>(budget > (1ull << 62) ? (1ull << 62) : budget);
   int64_t start = left;  // start - left = instructions executed
   Decoded* d;  // the entry of pc, in the RAM decode cache or the ROM's
-  // Sentinels after the last RAM word (Memory keeps one entry more) and the last ROM word.
+  // Sentinels after the last RAM word and the last ROM word.
   cache[ramWords].op = static_cast<int32_t>(kHandlerOffsets[kEnd]);
   romCode_[kRomWords].op = static_cast<int32_t>(kHandlerOffsets[kEnd]);
 
@@ -463,7 +468,7 @@ bpl: pc = (nv >> 31) ? pc + 1 : d->imm; DISPATCH_BRANCH();
 beq: pc = zv == 0 ? d->imm : pc + 1; DISPATCH_BRANCH();
 bne: pc = zv != 0 ? d->imm : pc + 1; DISPATCH_BRANCH();
 bcs: pc = c ? d->imm : pc + 1; DISPATCH_BRANCH();
-bcc_: pc = c ? pc + 1 : d->imm; DISPATCH_BRANCH();
+bcc: pc = c ? pc + 1 : d->imm; DISPATCH_BRANCH();
 bvs: pc = v ? d->imm : pc + 1; DISPATCH_BRANCH();
 bvc: pc = v ? pc + 1 : d->imm; DISPATCH_BRANCH();
 bls: pc = (c | (zv == 0)) ? d->imm : pc + 1; DISPATCH_BRANCH();
@@ -472,12 +477,11 @@ blt: pc = ((nv >> 31) != v) ? d->imm : pc + 1; DISPATCH_BRANCH();
 bge: pc = ((nv >> 31) != v) ? pc + 1 : d->imm; DISPATCH_BRANCH();
 ble: pc = (((nv >> 31) != v) | (zv == 0)) ? d->imm : pc + 1; DISPATCH_BRANCH();
 bgt: pc = (((nv >> 31) != v) | (zv == 0)) ? pc + 1 : d->imm; DISPATCH_BRANCH();
-bcc: pc = cond(d->a) ? d->imm : pc + 1; DISPATCH_BRANCH();
-bccR: pc = cond(d->a) ? r[d->imm] >> 2 : pc + 1; DISPATCH_BRANCH();
-blcc:
+bcondR: pc = cond(d->a) ? r[d->imm] >> 2 : pc + 1; DISPATCH_BRANCH();
+blcond:
   if (cond(d->a)) { set(15, (pc + 1) * 4); pc = d->imm; } else { ++pc; }
   DISPATCH_BRANCH();
-blccR:
+blcondR:
   if (cond(d->a)) {
     uint32_t target = r[d->imm] >> 2;
     if (target == 8 && d->b != 0) ++trapEntries;

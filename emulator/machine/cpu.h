@@ -1,17 +1,28 @@
 // The RISC5 processor of Project Oberon (2018 core: floating point and the millisecond interrupt).
 //
-// Instructions are predecoded once into Memory's decode cache and executed by one switch; stores
-// invalidate the entry of the word they change. No virtual call and no lock on the instruction
-// path: only loads and stores outside RAM go through the Bus (I/O page, extension window).
+// Instructions are decoded once into the CPU's decode cache (one entry per RAM word and per ROM
+// word) and run by threaded dispatch (cpu.cpp); a store clears the entry of the word it changes,
+// and writes by anyone else come through forget() (Oberon loads code at run time). No virtual
+// call and no lock on the instruction path: only loads and stores outside RAM go through the Bus
+// (I/O page, extension window).
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "memory.h"
 
 namespace risc5 {
 
 class Bus;
+
+// One decoded instruction (see cpu.cpp). op == 0 means "not decoded yet".
+struct Decoded {
+  int32_t op = 0;        // the handler, as an offset into run()'s code: 32 bits, so that any
+                         // build, sanitizers included, fits
+  uint8_t a = 0, b = 0;  // register fields
+  uint32_t imm = 0;      // immediate, branch target, or register c
+};
 
 // Why the CPU stopped on its own (the front end decides what to do: report, reset).
 enum class CpuFault : uint8_t {
@@ -31,6 +42,10 @@ class Cpu {
   // requestStop() (called by devices on this thread, e.g. when the guest idles) or on a fault.
   uint64_t run(uint64_t budget);
   void requestStop() { stopRequested_ = true; }
+
+  // RAM words [first, end) were changed by someone other than the CPU: decode them again.
+  void forget(uint32_t firstWord, uint32_t endWord);
+  void forgetAll();
 
   // The millisecond tick (irq edge). Taken between instructions when enabled and not in a handler.
   void requestInterrupt() { intPnd = true; }
@@ -65,7 +80,8 @@ class Cpu {
   void forgetRom();
 
   Memory& memory_;
-  Decoded romCode_[kRomWords + 1];  // the ROM's decode cache, and a sentinel
+  std::vector<Decoded> ramCode_;    // the RAM's decode cache, and a sentinel after the last word
+  Decoded romCode_[kRomWords + 1];  // the ROM's, and a sentinel
   Bus& bus_;
   bool stopRequested_ = false;
 };

@@ -10,14 +10,15 @@
 
 #include "bus.h"
 #include "cpu.h"
+#include "emulator/base/guest_memory.h"
+#include "emulator/devices/board.h"
+#include "emulator/devices/clipboard.h"
+#include "emulator/devices/ps2.h"
+#include "emulator/devices/sdcard.h"
+#include "emulator/devices/serial.h"
+#include "emulator/devices/timer.h"
 #include "memory.h"
 #include "waker.h"
-#include "../devices/board.h"
-#include "../devices/clipboard.h"
-#include "../devices/ps2.h"
-#include "../devices/sdcard.h"
-#include "../devices/serial.h"
-#include "../devices/timer.h"
 
 namespace risc5 {
 
@@ -40,6 +41,25 @@ struct BootRom {
 };
 
 class Machine {
+  // RAM as devices see it: writes also make the CPU decode the changed words again.
+  class GuestRam final : public GuestMemory {
+   public:
+    GuestRam(Memory& memory, Cpu& cpu) : memory_(memory), cpu_(cpu) {}
+    uint32_t ramBytes() const override { return memory_.ramBytes(); }
+    bool readBytes(uint32_t address, std::span<uint8_t> out) const override {
+      return memory_.readBytes(address, out);
+    }
+    bool writeBytes(uint32_t address, std::span<const uint8_t> in) override {
+      if (!memory_.writeBytes(address, in)) return false;
+      cpu_.forget(address / 4, static_cast<uint32_t>((uint64_t{address} + in.size() + 3) / 4));
+      return true;
+    }
+
+   private:
+    Memory& memory_;
+    Cpu& cpu_;
+  };
+
  public:
   // Throws std::invalid_argument with validate()'s reason for a bad configuration.
   // Front ends pass our own firmware/boot.s (see firmware/boot_rom.h); tests may pass any ROM.
@@ -76,6 +96,12 @@ class Machine {
 
   Cpu& cpu() { return cpu_; }
   Memory& memory() { return memory_; }
+  GuestMemory& guestMemory() { return guestRam_; }
+  // One RAM word written from outside the CPU (tests, the front end's loaders).
+  void pokeWord(uint32_t wordIndex, uint32_t value) {
+    memory_.pokeWord(wordIndex, value);
+    cpu_.forget(wordIndex, wordIndex + 1);
+  }
   Bus& bus() { return bus_; }
   Board& board() { return board_; }
   Timer& timer() { return timer_; }
@@ -109,6 +135,7 @@ class Machine {
   Waker waker_;
   Bus bus_;
   Cpu cpu_;
+  GuestRam guestRam_{memory_, cpu_};
   uint32_t lastTick_ = 0;
   uint64_t instructions_ = 0;
   bool idle_ = false;

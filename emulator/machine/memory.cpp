@@ -7,7 +7,6 @@ namespace risc5 {
 
 Memory::Memory(uint32_t ramBytes, uint32_t displayStart, uint32_t displayBytes, uint32_t spanBytes)
     : ram_(ramBytes / 4, 0),
-      decoded_(ramBytes / 4 + 1),  // + a sentinel entry the CPU uses after the last word
       rom_(kRomWords, 0),
       displayStart_(displayStart),
       displayBytes_(displayBytes),
@@ -15,7 +14,6 @@ Memory::Memory(uint32_t ramBytes, uint32_t displayStart, uint32_t displayBytes, 
 
 void Memory::pokeWord(uint32_t wordIndex, uint32_t value) {
   ram_[wordIndex] = value;
-  decoded_[wordIndex].op = 0;
   noteDisplayStore(wordIndex * 4);
 }
 
@@ -31,17 +29,12 @@ bool Memory::writeBytes(uint32_t address, std::span<const uint8_t> in) {
   if (end > ramBytes()) return false;
   if (in.empty()) return true;
   std::memcpy(reinterpret_cast<uint8_t*>(ram_.data()) + address, in.data(), in.size());
-  // Invalidate the decode cache and note display damage for every word touched.
-  for (uint32_t w = address / 4; w <= static_cast<uint32_t>((end - 1) / 4); ++w) {
-    decoded_[w].op = 0;
-    noteDisplayStore(w * 4);
-  }
+  for (uint32_t w = address / 4; w <= static_cast<uint32_t>((end - 1) / 4); ++w) noteDisplayStore(w * 4);
   return true;
 }
 
 void Memory::clear() {
   std::fill(ram_.begin(), ram_.end(), 0);
-  std::fill(decoded_.begin(), decoded_.end(), Decoded{});
   markAllDamaged();
 }
 

@@ -1,8 +1,8 @@
-// Guest memory of the RISC5 board: RAM, the boot ROM and the framebuffer damage tracker.
+// Memory of the RISC5 board: RAM, the boot ROM and the framebuffer damage tracker.
 //
-// RAM is an array of 32-bit little-endian words starting at byte address 0. The CPU's predecode
-// cache lives beside it (one entry per RAM word) because every store must invalidate the entry of
-// the word it changes: Oberon loads modules, i.e. code, at run time.
+// RAM is an array of 32-bit little-endian words starting at byte address 0. The CPU keeps its
+// decoded copy of the code itself (cpu.h); whoever writes RAM other than the CPU goes through the
+// Machine (Machine::guestMemory, Machine::pokeWord), which tells the CPU.
 #pragma once
 
 #include <cstdint>
@@ -18,14 +18,6 @@ inline constexpr uint32_t kExtensionStart = 0xFFFFFF00;  // -256: extension wind
 inline constexpr uint32_t kExtensionBytes = 64;          // 16 word registers, -256 .. -196
 inline constexpr uint32_t kIoStart = 0xFFFFFFC0;         // -64: 16 standard I/O registers
 inline constexpr uint32_t kDisplayStart1MiB = 0x0E7F00;  // stock framebuffer and magic words
-
-// One predecoded instruction (see cpu.cpp). op == 0 means "not decoded yet".
-struct Decoded {
-  int32_t op = 0;        // the CPU's handler (an offset into its code: 32 bits, so that any build,
-                         // sanitizers included, fits)
-  uint8_t a = 0, b = 0;  // register fields
-  uint32_t imm = 0;      // immediate, branch target, or register c
-};
 
 // Lines [first, last) of the framebuffer changed since the last take (first >= last: nothing).
 struct Damage {
@@ -46,17 +38,16 @@ class Memory {
   // Raw views for the CPU's hot loop and the framebuffer readers.
   uint32_t* words() { return ram_.data(); }
   const uint32_t* words() const { return ram_.data(); }
-  Decoded* decodeCache() { return decoded_.data(); }
 
-  // Word access by word index, with cache invalidation and display damage (slow paths, devices).
+  // Word access by word index, with display damage (the machine's slow paths).
   uint32_t peekWord(uint32_t wordIndex) const { return ram_[wordIndex]; }
   void pokeWord(uint32_t wordIndex, uint32_t value);
 
-  // Bounds-checked byte transfers for devices (DMA-like); false if any byte is outside RAM.
+  // Bounds-checked byte transfers (DMA-like); false if any byte is outside RAM.
   bool readBytes(uint32_t address, std::span<uint8_t> out) const;
   bool writeBytes(uint32_t address, std::span<const uint8_t> in);
 
-  // Clears RAM and the decode cache (power-on).
+  // Clears RAM (power-on).
   void clear();
 
   // Framebuffer damage: the CPU reports stores into the display range; front ends take it.
@@ -80,7 +71,6 @@ class Memory {
 
  private:
   std::vector<uint32_t> ram_;
-  std::vector<Decoded> decoded_;
   std::vector<uint32_t> rom_;
   uint32_t displayStart_;
   uint32_t displayBytes_;

@@ -7,16 +7,18 @@
 #include <atomic>
 #include <chrono>
 
+#include "emulator/base/wake.h"
+
 namespace risc5 {
 
-class Waker {
+class Waker final : public WakeSignal {
  public:
   Waker();
   ~Waker();
   Waker(const Waker&) = delete;
   Waker& operator=(const Waker&) = delete;
 
-  void notify();  // thread-safe, never blocks
+  void notify() override;  // thread-safe, never blocks
 
   // An extra wake-up for a front end that sleeps somewhere else (the SDL window sleeps in SDL's
   // event wait): notify() also calls hook(arg). Set and clear it on the machine thread; the hook

@@ -87,7 +87,7 @@ struct Rig {
 
   // Places words at consecutive word addresses starting at `at`.
   void put(uint32_t at, std::initializer_list<uint32_t> words) {
-    for (uint32_t w : words) m.memory().pokeWord(at++, w);
+    for (uint32_t w : words) m.pokeWord(at++, w);
   }
   uint32_t word(uint32_t wordIndex) { return m.memory().peekWord(wordIndex); }
 

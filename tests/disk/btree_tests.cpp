@@ -5,9 +5,9 @@
 #include <cstdio>
 
 #include "disk_test_support.h"
-#include "tools/oberon-disk/disk_image.h"
-#include "tools/oberon-disk/file_system.h"
-#include "tools/oberon-disk/fs_check.h"
+#include "emulator/disk/disk_image.h"
+#include "emulator/disk/file_system.h"
+#include "emulator/disk/fs_check.h"
 
 using namespace oberondisk;
 using namespace disktest;

@@ -1,7 +1,7 @@
 // On-disk format helpers against values taken from FileDir.Mod, Files.Mod and Texts.WriteClock.
 #include <boost/test/unit_test.hpp>
 
-#include "tools/oberon-disk/disk_format.h"
+#include "emulator/disk/disk_format.h"
 
 using namespace oberondisk;
 

@@ -12,8 +12,8 @@
 
 #include "emulator/devices/sdcard.h"
 #include "emulator/frontend/image_check.h"
-#include "tools/oberon-disk/file_system.h"
-#include "tools/oberon-disk/fs_check.h"
+#include "emulator/disk/file_system.h"
+#include "emulator/disk/fs_check.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "lsof.h"
+#include "tools/tcpnet-lsof/lsof.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "lsof.h"
+#include "tools/tcpnet-lsof/lsof.h"
 #include "process.h"
 
 using namespace lsof::test;

@@ -19,7 +19,7 @@
 #include <string>
 #include <utility>
 
-#include "lsof.h"
+#include "tools/tcpnet-lsof/lsof.h"
 #include "process.h"
 
 using namespace lsof::test;

@@ -15,9 +15,9 @@
 
 #include "device/net/monitor.h"
 #include "device/net/tcpnet.h"
-#include "emulator/machine/memory.h"
+#include "tests/support/guest_ram.h"
 #include "emulator/machine/waker.h"
-#include "lsof.h"
+#include "tools/tcpnet-lsof/lsof.h"
 #include "process.h"
 
 using namespace lsof::test;
@@ -25,7 +25,7 @@ using namespace lsof::test;
 namespace {
 
 struct Net {
-  risc5::Memory memory{1 << 20, 0xE7F00, 0x18000, 128};
+  support::GuestRam memory{1 << 20};
   risc5::Waker waker;
   tcpnet::TcpNet net{memory, waker};
 };

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "lsof.h"
+#include "tools/tcpnet-lsof/lsof.h"
 
 using namespace lsof;
 

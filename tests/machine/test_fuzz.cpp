@@ -22,7 +22,7 @@ BOOST_AUTO_TEST_CASE(random_code_never_harms_the_host) {
   for (int round = 0; round < 200; ++round) {
     // Fill the first 64 KiB with random words (the rest keeps what earlier rounds stored) and
     // point the stack pointers somewhere plausible, as a half-broken program might.
-    for (uint32_t i = 0; i < 16384; ++i) m.memory().pokeWord(i, rng());
+    for (uint32_t i = 0; i < 16384; ++i) m.pokeWord(i, rng());
     for (auto& r : m.cpu().R) r = rng();
     m.cpu().R[14] = 0x80000;
     m.cpu().fault = CpuFault::none;
@@ -38,8 +38,8 @@ BOOST_AUTO_TEST_CASE(random_code_never_harms_the_host) {
   BOOST_TEST(sent.size() < (1u << 20));  // serial output is whatever the code wrote, bounded
   // The machine is still usable: a reset and a tiny program (MOV R1, 7; B 0) run as usual.
   m.reset();
-  m.memory().pokeWord(0, 0x41000007);  // MOV R1, 7
-  m.memory().pokeWord(1, 0xE7FFFFFF);  // B -1: loop on itself (PC-relative from PC+1)
+  m.pokeWord(0, 0x41000007);  // MOV R1, 7
+  m.pokeWord(1, 0xE7FFFFFF);  // B -1: loop on itself (PC-relative from PC+1)
   m.cpu().PC = 0;
   m.cpu().fault = CpuFault::none;
   BOOST_TEST(m.cpu().run(1000) == 1000u);

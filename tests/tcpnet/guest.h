@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "device/net/tcpnet.h"
-#include "emulator/machine/memory.h"
+#include "tests/support/guest_ram.h"
 #include "emulator/machine/waker.h"
 
 namespace tcpnet {
@@ -38,7 +38,7 @@ inline constexpr uint32_t kRxArea = 0x40000;
 class Guest {
  public:
   explicit Guest(const Options& options = {})
-      : memory_(kRam, 0xE7F00, 0x18000, 128), net_(memory_, waker_, options) {}
+      : memory_(kRam), net_(memory_, waker_, options) {}
 
   Device& device() { return net_.device(); }
   uint32_t get(uint32_t offset) { return net_.device().read(offset); }
@@ -161,7 +161,7 @@ class Guest {
     return s;
   }
 
-  risc5::Memory& memory() { return memory_; }
+  risc5::GuestMemory& memory() { return memory_; }
   risc5::Waker& waker() { return waker_; }
   TcpNet& net() { return net_; }
 
@@ -171,7 +171,7 @@ class Guest {
     return slot;
   }
 
-  risc5::Memory memory_;
+  support::GuestRam memory_;
   risc5::Waker waker_;
   TcpNet net_;
   uint32_t seen_[kSlots] = {};

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "disk_image.h"
-#include "file_system.h"
-#include "fs_check.h"
+#include "emulator/disk/disk_image.h"
+#include "emulator/disk/file_system.h"
+#include "emulator/disk/fs_check.h"
 #include "tools/cli/cli.h"
 
 using namespace oberondisk;

@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "device/net/monitor_dir.h"
+#include "device/monitor/monitor_dir.h"
 #include "lsof.h"
 
 namespace lsof {

@@ -11,20 +11,17 @@
 
 #include "backend.h"
 #include "byte_ring.h"
-#include "emulator/machine/mmio.h"
+#include "emulator/base/guest_memory.h"
+#include "emulator/base/mmio.h"
 #include "inbox.h"
 #include "options.h"
 #include "registers.h"
-
-namespace risc5 {
-class Memory;
-}
 
 namespace tcpnet {
 
 class Device final : public risc5::MmioDevice {
  public:
-  Device(risc5::Memory& memory, NetBackend& backend, Inbox& inbox, const Options& options);
+  Device(risc5::GuestMemory& memory, NetBackend& backend, Inbox& inbox, const Options& options);
 
   uint32_t read(uint32_t offset) override;   // STATUS clears the slot's event flags
   void write(uint32_t offset, uint32_t value) override;
@@ -90,7 +87,7 @@ class Device final : public risc5::MmioDevice {
   uint32_t txFree(const Slot& s) const;
   uint32_t inUse() const;
 
-  risc5::Memory& memory_;
+  risc5::GuestMemory& memory_;
   NetBackend& backend_;
   Inbox& inbox_;
   const uint32_t bufferBytes_;

@@ -1,6 +1,5 @@
 #include "inbox.h"
 
-#include "emulator/machine/waker.h"
 
 namespace tcpnet {
 

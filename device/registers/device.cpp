@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 
-#include "emulator/machine/memory.h"
 
 namespace tcpnet {
 
@@ -20,7 +19,7 @@ const char* stateName(State s) {
   return i < std::size(names) ? names[i] : "?";
 }
 
-Device::Device(risc5::Memory& memory, NetBackend& backend, Inbox& inbox, const Options& options)
+Device::Device(risc5::GuestMemory& memory, NetBackend& backend, Inbox& inbox, const Options& options)
     : memory_(memory),
       backend_(backend),
       inbox_(inbox),

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
     tcpnet::Options t;
     t.bindAddress = o.tcpnetBind;
     try {
-      net = std::make_unique<tcpnet::TcpNet>(m.memory(), m.waker(), t);
+      net = std::make_unique<tcpnet::TcpNet>(m.guestMemory(), m.waker(), t);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "oberon-emu: %s\n", e.what());
       return kExitSetup;

@@ -1,7 +1,7 @@
 // The network -> CPU hand-off: a mutex-protected list of events with an atomic "non-empty" flag.
 // The network thread pushes; the CPU thread checks pending() (one atomic load, no lock on the
 // empty path) and takes the whole list only when something is there. The empty -> non-empty
-// transition wakes an idle-sleeping CPU through the Waker.
+// transition wakes an idle-sleeping CPU through the machine's WakeSignal.
 #pragma once
 
 #include <atomic>
@@ -10,11 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/base/wake.h"
 #include "registers.h"
-
-namespace risc5 {
-class Waker;
-}
 
 namespace tcpnet {
 
@@ -40,7 +37,7 @@ struct NetEvent {
 
 class Inbox {
  public:
-  explicit Inbox(risc5::Waker& waker) : waker_(waker) {}
+  explicit Inbox(risc5::WakeSignal& waker) : waker_(waker) {}
   Inbox(const Inbox&) = delete;
   Inbox& operator=(const Inbox&) = delete;
 
@@ -56,7 +53,7 @@ class Inbox {
   uint32_t publishedServiceRequests() const { return srq_.load(std::memory_order_relaxed); }
 
  private:
-  risc5::Waker& waker_;
+  risc5::WakeSignal& waker_;
   std::mutex mutex_;
   std::vector<NetEvent> events_;
   std::atomic<bool> pending_{false};
