@@ -262,7 +262,7 @@ const std::string& preparedImage() {
     env("OBERON_IMAGE");  // prepare copies it; fail here with a clear message if it is unset
     std::string out = workDir() + "/prepared.dsk";
     std::vector<std::string> argv = {src + "/disk-images/prepare", "--out", out, "--timeout", "60"};
-    for (const char* m : {"TCPNet", "NetUtil", "NetEcho", "NetShell", "NetHttpd", "NetGet", "NetStat", "NetProbe"})
+    for (const char* m : {"TCPDev", "TCPNet", "NetUtil", "NetEcho", "NetShell", "NetHttpd", "NetGet", "NetStat", "NetProbe"})
       argv.push_back(src + "/oberon/" + m + ".Mod");
     argv.push_back(src + "/tests/guest/TCPNetTest.Mod");
     RunResult r = run(argv, milliseconds(180000));
