@@ -1,7 +1,6 @@
 #include "sdcard.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,10 +8,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "emulator/disk/disk_image.h"
+#include "emulator/disk/image_lock.h"
+
 namespace risc5 {
 
 namespace {
-constexpr uint32_t kDirectoryMark = 0x9B1EA38D;
 constexpr uint8_t kR1Ready = 0x00, kR1Idle = 0x01, kR1IllegalCommand = 0x04, kR1AddressError = 0x20,
                   kR1ParameterError = 0x40;
 constexpr uint8_t kDataToken = 0xFE, kDataAccepted = 0x05;
@@ -34,55 +35,28 @@ SdCard::~SdCard() { close(); }
 
 std::string SdCard::open(const std::string& path, bool snapshot) {
   close();
-  // The lock the disk-image tool honours: exclusive while we may write, shared in snapshot mode.
-  // The tool replaces an image by renaming a new file over it, so after locking check that the
-  // path still names the file we locked; if not, open the new one.
-  int fd = -1;
-  for (int attempt = 0; attempt < 3 && fd < 0; ++attempt) {
-    // O_NONBLOCK: a FIFO given as the image must be refused below, not block open() for ever.
-    fd = ::open(path.c_str(), (snapshot ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return "cannot open disk image " + path + ": " + std::strerror(errno);
-    if (::flock(fd, (snapshot ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
-      ::close(fd);
-      return "disk image " + path + " is in use by another emulator or the disk tool";
+  // The disk tool's lock and layout rule (emulator/disk): exclusive while we may write, shared
+  // in snapshot mode; a FIFO or an image being replaced is refused, never waited for.
+  oberondisk::LockedImageFile file;
+  uint64_t size = 0;
+  try {
+    using oberondisk::LockMode;
+    file = oberondisk::LockedImageFile::open(path, snapshot ? O_RDONLY : O_RDWR,
+                                             snapshot ? LockMode::shared : LockMode::exclusive);
+    struct stat st {};
+    if (::fstat(file.fd(), &st) != 0) return "cannot stat disk image " + path + ": " + std::strerror(errno);
+    size = static_cast<uint64_t>(st.st_size);
+    if (oberondisk::probeLayout(file.fd(), size, path) == oberondisk::Layout::filesystemOnly) {
+      blockOffset_ = kFsOffsetBlocks + 2;  // image byte 0 = Oberon sector 1
+      if (size < 3 * 1024)
+        return path + ": image is truncated (" + std::to_string(size) + " bytes: no room for the boot file)";
+    } else {
+      blockOffset_ = 0;
     }
-    struct stat locked {}, named {};
-    if (::fstat(fd, &locked) != 0 || ::stat(path.c_str(), &named) != 0 ||
-        locked.st_ino != named.st_ino || locked.st_dev != named.st_dev) {
-      ::close(fd);
-      fd = -1;
-    }
+  } catch (const oberondisk::DiskError& e) {
+    return std::string("disk image ") + e.what();
   }
-  if (fd < 0) return "disk image " + path + " keeps being replaced; try again";
-  struct stat st {};
-  ::fstat(fd, &st);
-  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-    ::close(fd);
-    return path + " is not a regular file";
-  }
-  uint64_t size = static_cast<uint64_t>(st.st_size);
-  if (size == 0) {
-    ::close(fd);
-    return "disk image " + path + " is empty";
-  }
-  uint32_t first = 0;
-  ::pread(fd, &first, 4, 0);
-  uint32_t whole = 0;
-  uint64_t wholeAt = uint64_t{kFsOffsetBlocks + 2} * kBlockBytes;
-  if (size >= wholeAt + 4) ::pread(fd, &whole, 4, static_cast<off_t>(wholeAt));
-  if (first == kDirectoryMark) {
-    blockOffset_ = kFsOffsetBlocks + 2;  // image byte 0 = Oberon sector 1
-    if (size < 3 * 1024) {
-      ::close(fd);
-      return "disk image " + path + " is truncated (" + std::to_string(size) +
-             " bytes: no room for the boot file)";
-    }
-  } else if (whole == kDirectoryMark) {
-    blockOffset_ = 0;
-  } else {
-    ::close(fd);
-    return path + " is not a Project Oberon disk image (no directory mark at sector 1)";
-  }
+  int fd = file.release();
   fd_ = fd;
   snapshot_ = snapshot;
   imageBytes_ = size;

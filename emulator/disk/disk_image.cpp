@@ -120,6 +120,18 @@ class TempFile {
 
 }  // namespace
 
+Layout probeLayout(int fd, uint64_t fileBytes, const std::string& path) {
+  if (fileBytes == 0) throw DiskError(path + ": image is empty");
+  if (fileBytes < 4) throw DiskError(path + ": image is truncated (" + std::to_string(fileBytes) + " bytes)");
+  uint8_t word[4];
+  if (!readAll(fd, word, 4, 0)) throw DiskError("cannot read " + path + ": " + errnoText());
+  if (getWord(word) == kDirMark) return Layout::filesystemOnly;
+  if (fileBytes >= kCardFsOffset + 2 * kSectorSize && readAll(fd, word, 4, kCardFsOffset + kSectorSize) &&
+      getWord(word) == kDirMark)
+    return Layout::wholeCard;
+  throw DiskError(path + ": not an Oberon image (no directory mark 9B1EA38DH at byte 0 or at card block 80002H)");
+}
+
 // The file a path names, symbolic links resolved: the new image must replace the file, not a link.
 static std::string resolved(const std::string& path) {
   char* real = ::realpath(path.c_str(), nullptr);
@@ -137,18 +149,7 @@ DiskImage DiskImage::open(const std::string& path, bool writable) {
   struct stat st {};
   if (::fstat(img.file_.fd(), &st) != 0) throw DiskError("cannot stat " + path + ": " + errnoText());
   img.fileBytes_ = img.imageBytes_ = uint64_t(st.st_size);
-  if (img.fileBytes_ == 0) throw DiskError(path + ": image is empty");
-  if (img.fileBytes_ < 4) throw DiskError(path + ": image is truncated (" + std::to_string(img.fileBytes_) + " bytes)");
-  uint8_t word[4];
-  if (!readAll(img.file_.fd(), word, 4, 0)) throw DiskError("cannot read " + path + ": " + errnoText());
-  if (getWord(word) == kDirMark) {
-    img.layout_ = Layout::filesystemOnly;
-  } else if (img.fileBytes_ >= kCardFsOffset + 2 * kSectorSize &&
-             readAll(img.file_.fd(), word, 4, kCardFsOffset + kSectorSize) && getWord(word) == kDirMark) {
-    img.layout_ = Layout::wholeCard;
-  } else {
-    throw DiskError(path + ": not an Oberon image (no directory mark 9B1EA38DH at byte 0 or at card block 80002H)");
-  }
+  img.layout_ = probeLayout(img.file_.fd(), img.fileBytes_, path);
   if (img.lastSectorInFile() < 1)
     throw DiskError(path + ": image is truncated (root directory page incomplete)");
   return img;

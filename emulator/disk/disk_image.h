@@ -1,6 +1,7 @@
-// An Oberon disk image file: layout detection, sector access and atomic replacement.
+// An Oberon disk image file: layout detection, sector access and atomic replacement. The layout
+// rule (probeLayout) and the locking (image_lock.h) serve the emulator's SD card too.
 //
-// Layouts (as the emulator's SD card maps them):
+// Layouts:
 //   filesystem-only: image byte 0 is Oberon sector 1 (the root directory page), so sector n is
 //     at byte (n-1)*1024; detected by the directory mark in the first word. Such an image may be
 //     shorter than the 64 MiB the Kernel can address; writing past its end grows it.
@@ -23,10 +24,15 @@ namespace oberondisk {
 
 enum class Layout { filesystemOnly, wholeCard };
 
+// Byte of Oberon sector 0 on a whole card: Kernel.FSoffset = 80000H blocks of 512 bytes.
+inline constexpr uint64_t kCardFsOffset = 0x80000ull * 512;
+
+// The layout of an open image of `fileBytes` bytes, from where the root directory page's mark
+// is. Throws DiskError ("PATH: ...", one line) for an empty, truncated or non-Oberon file.
+Layout probeLayout(int fd, uint64_t fileBytes, const std::string& path);
+
 class DiskImage {
  public:
-  static constexpr uint64_t kCardFsOffset = 0x80000ull * 512;  // byte of sector 0 on a card
-
   // Opens an existing image; `writable` opens O_RDWR with LOCK_EX, else O_RDONLY with LOCK_SH.
   // Throws DiskError (ImageInUse when locked) for a missing, empty or non-Oberon image.
   static DiskImage open(const std::string& path, bool writable);

@@ -14,7 +14,7 @@
 namespace oberondisk {
 
 // One-line message for "someone else holds a conflicting lock".
-inline constexpr const char* kImageInUse = "image is in use by a running emulator";
+inline constexpr const char* kImageInUse = "image is in use by a running emulator or oberon-disk";
 
 // Every failure of this library is one of these, with a one-line message for the user.
 class DiskError : public std::runtime_error {

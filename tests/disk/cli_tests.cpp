@@ -140,14 +140,14 @@ BOOST_AUTO_TEST_CASE(lock_is_honoured) {
   for (auto args : std::vector<std::vector<std::string>>{
            {"add", image, dir.file("f"), "F.Txt"}, {"delete", image, "System.Mod"}, {"list", image},
            {"extract", image, "System.Mod", dir.file("x")}, {"check", image}})
-    expectFailure(tool(dir, args), "image is in use by a running emulator");
+    expectFailure(tool(dir, args), "image is in use by a running emulator or oberon-disk");
   BOOST_TEST(readBytes(image) == before);
 
   BOOST_REQUIRE(::flock(fd, LOCK_SH | LOCK_NB) == 0);  // an emulator in snapshot mode
   BOOST_TEST(tool(dir, {"list", image}).status == 0);
   BOOST_TEST(tool(dir, {"check", image}).status == 0);
-  expectFailure(tool(dir, {"add", image, dir.file("f"), "F.Txt"}), "image is in use by a running emulator");
-  expectFailure(tool(dir, {"mkfs", image, "--force"}), "image is in use by a running emulator");
+  expectFailure(tool(dir, {"add", image, dir.file("f"), "F.Txt"}), "image is in use by a running emulator or oberon-disk");
+  expectFailure(tool(dir, {"mkfs", image, "--force"}), "image is in use by a running emulator or oberon-disk");
   BOOST_TEST(readBytes(image) == before);
 
   ::close(fd);

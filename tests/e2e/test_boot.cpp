@@ -169,7 +169,7 @@ BOOST_AUTO_TEST_CASE(bad_images_and_options_give_one_line_errors) {
   std::ofstream(junk) << std::string(100000, 'x');
   auto j = e2e::run({emulator(), "--headless", junk.string()}, 10s);
   BOOST_TEST(oneLine(j), j.err);
-  BOOST_TEST(j.err.find("not a Project Oberon disk image") != std::string::npos);
+  BOOST_TEST(j.err.find("not an Oberon image") != std::string::npos);
 
   fs::path truncated = tmp.path / "truncated.dsk";
   {

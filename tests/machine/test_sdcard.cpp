@@ -267,7 +267,7 @@ BOOST_AUTO_TEST_CASE(bad_images_give_one_line_errors) {
   BOOST_TEST(card.open(empty.string(), false).find("empty") != std::string::npos);
   fs::path junk = fs::temp_directory_path() / ("sd-junk-" + std::to_string(::getpid()));
   { std::ofstream(junk) << std::string(4096, 'x'); }
-  BOOST_TEST(card.open(junk.string(), false).find("not a Project Oberon disk image") != std::string::npos);
+  BOOST_TEST(card.open(junk.string(), false).find("not an Oberon image") != std::string::npos);
   fs::path shortImg = fs::temp_directory_path() / ("sd-short-" + std::to_string(::getpid()));
   {
     std::ofstream out(shortImg, std::ios::binary);
