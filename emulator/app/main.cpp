@@ -17,6 +17,7 @@
 #include "emulator/frontend/headless.h"
 #include "emulator/frontend/image_check.h"
 #include "emulator/frontend/options.h"
+#include "emulator/frontend/runner.h"
 #include "emulator/frontend/window.h"
 #include "emulator/machine/machine.h"
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "png.h"
+#include "runner.h"
 #include "emulator/machine/machine.h"
 
 namespace risc5 {
@@ -18,8 +19,9 @@ namespace {
 
 using Steps = std::vector<ScriptStep>;
 
-// Oberon must stay in its idle loop this long before a wait counts as finished.
-constexpr auto kSettle = std::chrono::milliseconds(20);
+// Oberon must stay in its idle loop this long before a wait counts as finished: the Runner's
+// one definition of settled.
+constexpr auto kSettle = Runner::kSettled;
 // While a mouse button is held, Oberon tracks the mouse in a busy loop (TextFrames.TrackCaret,
 // MenuViewers.Change, ...) that does not look idle; there a step waits until the guest has run
 // this many instructions instead, enough for hundreds of passes through such a loop.

@@ -1,12 +1,11 @@
-// SDL2 window front end. One thread runs the machine, the window and the input, in a loop:
-// apply the queued host events, run the guest until it idles (or for a bounded burst), show
-// the damaged framebuffer lines at most once per display refresh, and when the guest idles,
-// block in SDL_WaitEventTimeout until the next event, the next millisecond tick (Oberon's
-// tasks run on Kernel.Time) or a pending frame. The network thread's wake-ups reach that wait
-// as SDL user events: the Waker's hook pushes one (at most one queued at a time). After a
-// quiet spell (guest idle, nothing drawn, no input) the timed wake-ups thin out to one per
-// kQuietSleep, which keeps an idle window near 0% of a core; input and network still wake at
-// once (a serial input descriptor keeps the millisecond wake-ups, SDL cannot wait on it).
+// SDL2 window front end, a client of the Runner (runner.h), which owns the run policy. One
+// thread runs the machine, the window and the input, in a loop: apply the queued host events,
+// run a slice, show the damaged framebuffer lines at most once per display refresh, and when
+// the guest idles, block in SDL_WaitEventTimeout until the next event, the Runner's wake-up time
+// or a pending frame. The network thread's wake-ups reach that wait as SDL user events: the
+// Waker's hook pushes one (at most one queued at a time). Input and drawing count as activity,
+// which keeps the Runner from thinning the wake-ups out; a serial input descriptor keeps the
+// millisecond wake-ups (SDL cannot wait on it).
 #include "window.h"
 
 #include <SDL.h>
@@ -20,9 +19,8 @@
 #include <memory>
 #include <optional>
 
-#include "headless.h"
 #include "options.h"
-#include "script.h"
+#include "runner.h"
 #include "window_input.h"
 #include "window_screen.h"
 #include "window_text.h"
@@ -34,23 +32,20 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Instructions per run() call between event polls: a few ms of guest time.
-constexpr uint64_t kRunBudget = 1'000'000;
-// More traps than this within a second: the guest is stuck in a trap loop (as headless).
-constexpr uint64_t kTrapLoopPerSecond = 1000;
-// After this long without input, drawing or guest work, wake only every kQuietSleep.
-constexpr auto kQuietAfter = std::chrono::milliseconds(250);
-constexpr auto kQuietSleep = std::chrono::milliseconds(10);
+// The SDL user event that ends the idle wait when the network thread calls Waker::notify().
+// Owned by runWindow; the Waker's hook gets its address.
+struct WakeEvent {
+  uint32_t type = SDL_RegisterEvents(1);
+  std::atomic<bool> pending{false};  // one queued wake event is enough
 
-// SDL user event that ends the idle wait when the network thread calls Waker::notify().
-uint32_t gWakeEvent = 0;
-std::atomic<bool> gWakePending{false};  // one queued wake event is enough
-void pushWakeEvent(void*) {
-  if (gWakePending.exchange(true, std::memory_order_acq_rel)) return;
-  SDL_Event e{};
-  e.type = gWakeEvent;
-  SDL_PushEvent(&e);  // thread-safe
-}
+  static void push(void* arg) {  // any thread
+    auto* self = static_cast<WakeEvent*>(arg);
+    if (self->pending.exchange(true, std::memory_order_acq_rel)) return;
+    SDL_Event e{};
+    e.type = self->type;
+    SDL_PushEvent(&e);  // thread-safe
+  }
+};
 
 // --frame-stats: frame figures on stderr at exit (for bench/window).
 struct FrameStats {
@@ -84,8 +79,9 @@ struct FrameStats {
 
 class WindowLoop {
  public:
-  WindowLoop(Machine& m, const Options& o, Screen& screen, WindowInput& input)
-      : m_(m), o_(o), screen_(screen), input_(input), displayCheck_(o) {
+  WindowLoop(Machine& m, const Options& o, Screen& screen, WindowInput& input, WakeEvent& wake)
+      : m_(m), screen_(screen), input_(input), wake_(wake),
+        runner_(m, o, Runner::OnInputFailure::report) {
     stats_.enabled = o.frameStats;
   }
 
@@ -94,28 +90,24 @@ class WindowLoop {
  private:
   enum class Next { go_on, let_guest_see, quit };
   Next handle(const SDL_Event& e);
-  std::optional<int> checkGuest(Clock::time_point now);
   void show(Clock::time_point now);
   void wait(Clock::time_point now);
 
   Machine& m_;
-  const Options& o_;
   Screen& screen_;
   WindowInput& input_;
+  WakeEvent& wake_;
+  Runner runner_;
   std::chrono::nanoseconds frameInterval_{};
   Damage pending_{1 << 30, 0};
   bool redraw_ = true;
   bool quit_ = false;
-  Clock::time_point nextFrame_{}, lastActivity_{}, deadline_ = Clock::time_point::max();
-  Clock::time_point trapWindow_{};
-  uint64_t trapsAtWindow_ = 0;
+  Clock::time_point nextFrame_{};
   FrameStats stats_;
-  DisplayCheck displayCheck_;
-  std::unique_ptr<ScriptRunner> commands_;  // --run: Oberon commands typed once the system idles
 };
 
 WindowLoop::Next WindowLoop::handle(const SDL_Event& e) {
-  lastActivity_ = Clock::now();
+  runner_.noteActivity();
   switch (e.type) {
     case SDL_QUIT: return Next::quit;
     case SDL_WINDOWEVENT:
@@ -163,34 +155,9 @@ WindowLoop::Next WindowLoop::handle(const SDL_Event& e) {
       return input_.button(e.button.button, e.type == SDL_MOUSEBUTTONDOWN) ? Next::let_guest_see
                                                                            : Next::go_on;
     default:
-      if (e.type == gWakeEvent) gWakePending.store(false, std::memory_order_release);
+      if (e.type == wake_.type) wake_.pending.store(false, std::memory_order_release);
       return Next::go_on;
   }
-}
-
-// Fault and trap-loop checks, as the headless runner makes them; a status ends the loop.
-std::optional<int> WindowLoop::checkGuest(Clock::time_point now) {
-  if (auto s = displayCheck_.afterSlice(m_)) return s;
-  if (m_.cpu().fault != CpuFault::none) {
-    std::fprintf(stderr, "oberon-emu: guest jumped outside memory (PC = %08XH); stopped\n",
-                 m_.cpu().faultAddress);
-    return kExitFault;
-  }
-  if (now - trapWindow_ >= std::chrono::seconds(1)) {
-    const uint64_t traps = m_.cpu().trapEntries - trapsAtWindow_;
-    if (traps > kTrapLoopPerSecond) {
-      std::fprintf(stderr, "oberon-emu: guest is stuck in a trap loop (%llu traps in 1 s)\n",
-                   static_cast<unsigned long long>(traps));
-      return kExitTrapLoop;
-    }
-    trapWindow_ = now;
-    trapsAtWindow_ = m_.cpu().trapEntries;
-  }
-  if (now >= deadline_) {
-    std::fprintf(stderr, "oberon-emu: timeout after %.1f s\n", o_.timeoutSeconds);
-    return kExitTimeout;
-  }
-  return std::nullopt;
 }
 
 void WindowLoop::show(Clock::time_point now) {
@@ -198,7 +165,7 @@ void WindowLoop::show(Clock::time_point now) {
   if (!d.empty()) {
     pending_.first = std::min(pending_.first, d.first);
     pending_.last = std::max(pending_.last, d.last);
-    lastActivity_ = now;
+    runner_.noteActivity();
   }
   if ((pending_.empty() && !redraw_) || now < nextFrame_) return;
   screen_.update(m_, pending_.first, pending_.last);
@@ -211,11 +178,10 @@ void WindowLoop::show(Clock::time_point now) {
 }
 
 void WindowLoop::wait(Clock::time_point now) {
-  auto wakeAt = m_.timer().nextTick();
+  auto wakeAt = runner_.wakeAt();
   // A serial input descriptor cannot wake SDL's wait: keep the millisecond wake-ups for it.
-  if (now - lastActivity_ >= kQuietAfter && m_.serial().waitFd() < 0) wakeAt = now + kQuietSleep;
+  if (m_.serial().waitFd() >= 0) wakeAt = std::min(wakeAt, m_.timer().nextTick());
   if (!pending_.empty() || redraw_) wakeAt = std::min(wakeAt, nextFrame_);
-  wakeAt = std::min(wakeAt, deadline_);
   // SDL waits in whole milliseconds: round up, so that we do not spin until the tick.
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(wakeAt - now).count();
   if (ms <= 0) return;
@@ -225,21 +191,11 @@ void WindowLoop::wait(Clock::time_point now) {
 }
 
 int WindowLoop::run(const std::atomic<bool>& stop) {
-  const auto start = Clock::now();
-  if (o_.timeoutSeconds > 0)
-    deadline_ = start + std::chrono::duration_cast<Clock::duration>(
-                            std::chrono::duration<double>(o_.timeoutSeconds));
   frameInterval_ = screen_.frameInterval();
-  nextFrame_ = lastActivity_ = trapWindow_ = start;
-  trapsAtWindow_ = m_.cpu().trapEntries;
-  int status = kExitOk;
-  std::string why;
-  commands_ = startupInput(m_, o_, why);  // options.cpp sends --script runs to the headless loop
-  if (!why.empty()) {
-    std::fprintf(stderr, "oberon-emu: %s\n", why.c_str());
-    return kExitScript;
-  }
-  while (!quit_ && !stop.load(std::memory_order_relaxed)) {
+  nextFrame_ = Clock::now();
+  // --script runs go to the headless loop (options.cpp); here only --run commands.
+  int status = runner_.start().value_or(kExitOk);
+  while (status == kExitOk && !quit_ && !stop.load(std::memory_order_relaxed)) {
     // Apply queued events, but stop after a button change: the guest must see each state.
     bool guestMustSee = false;
     SDL_Event e;
@@ -249,22 +205,12 @@ int WindowLoop::run(const std::atomic<bool>& stop) {
       guestMustSee = next == Next::let_guest_see;
     }
     if (quit_) break;
-    m_.run(kRunBudget);
-    auto now = Clock::now();
-    if (auto s = checkGuest(now)) {
+    if (auto s = runner_.step()) {
       status = *s;
       break;
     }
-    if (commands_) {
-      // A failed command is reported; the window stays, with Oberon as the command left it.
-      auto state = commands_->poll(m_, m_.idle(), now);
-      if (state == ScriptRunner::State::failed) std::fprintf(stderr, "oberon-emu: %s\n", commands_->error().c_str());
-      if (state != ScriptRunner::State::running) commands_.reset();
-      else lastActivity_ = now;
-    }
-    if (!m_.idle()) lastActivity_ = now;
-    show(now);
-    if (m_.idle() && !guestMustSee) wait(now);
+    show(Clock::now());
+    if (runner_.idle() && !guestMustSee) wait(Clock::now());
   }
   stats_.print();
   return status;
@@ -328,9 +274,8 @@ int runWindow(Machine& m, const Options& o, const std::atomic<bool>& stop) {
     std::fprintf(stderr, "oberon-emu: %s; use --headless\n", why.c_str());
     return kExitSetup;
   }
-  gWakeEvent = SDL_RegisterEvents(1);
-  gWakePending.store(false);
-  m.waker().setHook(pushWakeEvent, nullptr);
+  WakeEvent wake;
+  m.waker().setHook(&WakeEvent::push, &wake);
   // Called on this thread (the machine's), which is also SDL's video thread, as X11 requires.
   m.clipboard().getHostText = [] {
     std::string text;
@@ -344,7 +289,7 @@ int runWindow(Machine& m, const Options& o, const std::atomic<bool>& stop) {
     SDL_SetClipboardText(utf8FromLatin1(text).c_str());
   };
   WindowInput input(m, middleKey);
-  int status = WindowLoop(m, o, screen, input).run(stop);
+  int status = WindowLoop(m, o, screen, input, wake).run(stop);
   m.waker().setHook(nullptr, nullptr);
   m.clipboard().getHostText = nullptr;
   m.clipboard().setHostText = nullptr;
