@@ -45,4 +45,19 @@ std::string writeScreenshot(const Machine& m, const std::string& path) {
   return {};
 }
 
+std::string readGrayPng(const std::string& path, uint32_t& w, uint32_t& h, std::vector<uint8_t>& px) {
+  png_image img{};  // libpng's simplified API
+  img.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&img, path.c_str())) return "cannot read reference image " + path;
+  img.format = PNG_FORMAT_GRAY;
+  px.resize(PNG_IMAGE_SIZE(img));
+  if (!png_image_finish_read(&img, nullptr, px.data(), 0, nullptr)) {
+    png_image_free(&img);
+    return "cannot decode reference image " + path;
+  }
+  w = img.width;
+  h = img.height;
+  return {};
+}
+
 }  // namespace risc5

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <string>
 
 namespace risc5 {
 
@@ -59,6 +60,50 @@ constexpr auto kByUsage = [] {
 Ps2Key ps2KeyForUsage(int usage) {
   if (usage < 0 || usage >= static_cast<int>(kByUsage.size())) return {};
   return kByUsage[static_cast<size_t>(usage)];
+}
+
+std::optional<TypedKey> keyForChar(char c) {
+  // US layout, one character per usage from 04H (A) to 38H (/): unshifted, then shifted; NUL
+  // where a key types nothing (Esc, Backspace, the non-US key 32H).
+  static constexpr char kPlain[] = "abcdefghijklmnopqrstuvwxyz1234567890\n\0\0\t -=[]\\\0;'`,./";
+  static constexpr char kShifted[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ!@#$%^&*()\0\0\0\0\0_+{}|\0:\"~<>?";
+  static_assert(sizeof kPlain - 1 == 0x38 - 0x04 + 1 && sizeof kShifted == sizeof kPlain);
+  if (c == '\0') return std::nullopt;
+  for (size_t i = 0; i + 1 < sizeof kPlain; ++i) {
+    if (kPlain[i] == c) return TypedKey{static_cast<int>(0x04 + i), false};
+    if (kShifted[i] == c) return TypedKey{static_cast<int>(0x04 + i), true};
+  }
+  return std::nullopt;
+}
+
+std::optional<TypedKey> keyForName(std::string_view name) {
+  struct Named { std::string_view name; int usage; };
+  static constexpr Named kNamed[] = {
+      {"Enter", 0x28}, {"Esc", 0x29}, {"Backspace", 0x2A}, {"Tab", 0x2B}, {"Space", 0x2C},
+      {"Insert", 0x49}, {"Home", 0x4A}, {"PageUp", 0x4B}, {"Delete", 0x4C}, {"End", 0x4D},
+      {"PageDown", 0x4E}, {"Right", 0x4F}, {"Left", 0x50}, {"Down", 0x51}, {"Up", 0x52}};
+  for (const auto& n : kNamed)
+    if (name == n.name) return TypedKey{n.usage, false};
+  if (name.size() >= 2 && name.size() <= 3 && name[0] == 'F') {  // F1..F12: usages 3AH..45H
+    int f = 0;
+    for (char d : name.substr(1)) f = d >= '0' && d <= '9' ? f * 10 + (d - '0') : 99;
+    if (f >= 1 && f <= 12 && name[1] != '0') return TypedKey{0x3A + f - 1, false};
+  }
+  if (name.size() == 1 && name[0] != ' ') return keyForChar(name[0]);
+  return std::nullopt;
+}
+
+void appendStroke(std::vector<uint8_t>& out, TypedKey key, bool ctrl) {
+  auto add = [&](int usage, bool down) {
+    auto bytes = ps2Bytes(ps2KeyForUsage(usage), down);
+    out.insert(out.end(), bytes.begin(), bytes.end());
+  };
+  if (ctrl) add(kUsageLeftCtrl, true);
+  if (key.shift) add(kUsageLeftShift, true);
+  add(key.usage, true);
+  add(key.usage, false);
+  if (key.shift) add(kUsageLeftShift, false);
+  if (ctrl) add(kUsageLeftCtrl, false);
 }
 
 std::vector<uint8_t> ps2Bytes(Ps2Key key, bool down) {

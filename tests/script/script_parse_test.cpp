@@ -27,7 +27,7 @@ std::string parseError(const std::string& text) {
 std::vector<uint8_t> keyBytes(const std::vector<ScriptStep>& steps) {
   std::vector<uint8_t> all;
   for (const auto& s : steps)
-    if (s.kind == ScriptStep::keys) all.insert(all.end(), s.bytes.begin(), s.bytes.end());
+    if (auto* k = std::get_if<step::Keys>(&s.action)) all.insert(all.end(), k->bytes.begin(), k->bytes.end());
   return all;
 }
 }  // namespace
@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(coordinates_are_flipped_to_oberons_y) {
   auto steps = parseOk("move 0 0\nclick left 1023 767\n");
   std::vector<std::pair<int, int>> moves;
   for (const auto& s : steps)
-    if (s.kind == ScriptStep::mouseMove) moves.emplace_back(s.x, s.y);
+    if (auto* m = std::get_if<step::MouseMove>(&s.action)) moves.emplace_back(m->x, m->y);
   BOOST_TEST_REQUIRE(moves.size() == 2u);
   BOOST_TEST(moves[0].first == 0);
   BOOST_TEST(moves[0].second == 767);
@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(coordinates_are_flipped_to_oberons_y) {
   BOOST_TEST(moves[1].second == 0);
   int downs = 0, ups = 0;
   for (const auto& s : steps)
-    if (s.kind == ScriptStep::button) (s.y ? downs : ups) += s.x == static_cast<int>(Mouse::left);
+    if (auto* b = std::get_if<step::Button>(&s.action)) (b->down ? downs : ups) += b->mask == Mouse::left;
   BOOST_TEST(downs == 1);
   BOOST_TEST(ups == 1);
 }
@@ -111,9 +111,10 @@ BOOST_AUTO_TEST_CASE(run_uses_the_first_line_of_the_log) {
   // goes 17 columns into it (right of the 14-column scroll bar). Line 0: menu bar rows 0..13,
   // top margin 6, ascent 9: baseline at row 28, glyphs from row 19; the click is at row 25.
   auto steps = parseOk("run \"System.Directory\"");
-  BOOST_TEST_REQUIRE(steps[0].kind == ScriptStep::mouseMove);
-  BOOST_TEST(steps[0].x == 658);
-  BOOST_TEST(steps[0].y == 767 - 25);
+  auto* move = std::get_if<step::MouseMove>(&steps[0].action);
+  BOOST_TEST_REQUIRE(move);
+  BOOST_TEST(move->x == 658);
+  BOOST_TEST(move->y == 767 - 25);
   // "System.Directory" + CR + CR: 14 plain keys (make, F0, code), 2 shifted ones (S, D: 12
   // before, F0 12 after), 2 Enter keys.
   BOOST_TEST(keyBytes(steps).size() == 14u * 3 + 2 * 6 + 2 * 3);
