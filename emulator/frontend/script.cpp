@@ -78,12 +78,7 @@ bool ScriptRunner::perform(Machine& m, const step::Settle& s, bool idle, Clock::
   } else if (now - idleSince_ >= Runner::kSettled) {
     return true;
   }
-  if (now >= deadline_) {
-    char secs[32];
-    std::snprintf(secs, sizeof secs, "%g", s.seconds);
-    fail(s.what == "Oberon to become idle" ? "Oberon did not become idle within " + std::string(secs) + " s"
-                                           : "timed out after " + std::string(secs) + " s waiting for " + s.what);
-  }
+  if (now >= deadline_) fail(s.timeoutMessage);
   return false;
 }
 

@@ -30,7 +30,7 @@ struct MouseMove { int x = 0, y = 0; };               // Oberon coordinates (y =
 struct Button { uint32_t mask = 0; bool down = false; };  // Mouse::left | middle | right
 // Wait until the keyboard FIFO is empty and Oberon has settled; while a button is held Oberon
 // tracks the mouse in a busy loop, so wait for guest progress instead.
-struct Settle { double seconds = 0; std::string what; bool buttonHeld = false; };
+struct Settle { double seconds = 0; std::string timeoutMessage; bool buttonHeld = false; };
 struct Pause { double seconds = 0; };                 // let the guest run
 struct Screenshot { std::string path; };
 struct ExpectWhite { ScreenRegion region; double minPercent = 0, maxPercent = 100; };

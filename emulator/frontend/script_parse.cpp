@@ -119,7 +119,17 @@ class Parser {
   std::string screen() const { return std::to_string(width_) + "x" + std::to_string(height_); }
 
   void add(StepAction action) { steps_.push_back(ScriptStep{std::move(action), line_, {}}); }
-  void settle(double secs, const std::string& what) { add(step::Settle{secs, what, held_ != 0}); }
+  // Waits for `what`; the message if it does not come in time is written here, once.
+  void settle(double secs, const std::string& what) {
+    char s[32];
+    std::snprintf(s, sizeof s, "%g", secs);
+    add(step::Settle{secs, "timed out after " + std::string(s) + " s waiting for " + what, held_ != 0});
+  }
+  void settleIdle(double secs) {
+    char s[32];
+    std::snprintf(s, sizeof s, "%g", secs);
+    add(step::Settle{secs, "Oberon did not become idle within " + std::string(s) + " s", held_ != 0});
+  }
   void mouse(int x, int row) {  // script rows (top = 0) to Oberon's y (bottom = 0)
     add(step::MouseMove{x, static_cast<int>(height_) - 1 - row});
     settle(kInputSeconds, "the mouse move");
@@ -200,7 +210,7 @@ class Parser {
     if (c == "wait-idle") {
       double secs;
       if (!want(0, 1, "wait-idle [TIMEOUT_S]") || !seconds(a, 1, kDefaultWaitIdle, secs)) return false;
-      settle(secs, "Oberon to become idle");
+      settleIdle(secs);
     } else if (c == "wait") {
       double secs;
       if (!want(1, 1, "wait SECONDS") || !seconds(a, 1, 0, secs)) return false;
