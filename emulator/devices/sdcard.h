@@ -64,7 +64,7 @@ class SdCard {
 };
 
 // SPI controller at -48 (data) and -44 (control/status). Control bits 0-1 select the device
-// (1 = SD card), bit 2 fast mode (32-bit word transfers, MSB first), bit 3 network enable.
+// (1 = SD card), bit 2 fast mode (32-bit word transfers, the word's low byte first), bit 3 network enable.
 class Spi {
  public:
   explicit Spi(SdCard& card) : card_(card) {}
