@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "emulator/disk/disk_image.h"
+#include "emulator/disk/file_io.h"
 #include "emulator/disk/image_lock.h"
 
 namespace risc5 {
@@ -18,15 +19,11 @@ constexpr uint8_t kR1Ready = 0x00, kR1Idle = 0x01, kR1IllegalCommand = 0x04, kR1
                   kR1ParameterError = 0x40;
 constexpr uint8_t kDataToken = 0xFE, kDataAccepted = 0x05;
 
-bool readAt(int fd, uint64_t offset, uint8_t* out, size_t n) {
-  size_t done = 0;
-  while (done < n) {
-    ssize_t r = ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    done += static_cast<size_t>(r);
-  }
-  std::memset(out + done, 0, n - done);  // beyond the end of the image: zeros
+// A block read; what lies beyond the end of the image (or cannot be read) reads as zeros.
+bool readZeroFilled(int fd, uint64_t offset, uint8_t* out, size_t n) {
+  int64_t got = oberondisk::readAt(fd, out, n, offset);
+  size_t done = got < 0 ? 0 : static_cast<size_t>(got);
+  std::memset(out + done, 0, n - done);
   return true;
 }
 }  // namespace
@@ -99,7 +96,7 @@ bool SdCard::readBlock(uint32_t block, uint8_t* out) {
     std::memset(out, 0, kBlockBytes);
     return fd_ >= 0;
   }
-  return readAt(fd_, uint64_t{block - blockOffset_} * kBlockBytes, out, kBlockBytes);
+  return readZeroFilled(fd_, uint64_t{block - blockOffset_} * kBlockBytes, out, kBlockBytes);
 }
 
 bool SdCard::writeBlock(uint32_t block, const uint8_t* in) {
@@ -110,13 +107,7 @@ bool SdCard::writeBlock(uint32_t block, const uint8_t* in) {
     return true;
   }
   uint64_t offset = uint64_t{block - blockOffset_} * kBlockBytes;
-  size_t done = 0;
-  while (done < kBlockBytes) {
-    ssize_t w = ::pwrite(fd_, in + done, kBlockBytes - done, static_cast<off_t>(offset + done));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    done += static_cast<size_t>(w);
-  }
+  if (!oberondisk::writeAt(fd_, in, kBlockBytes, offset)) return false;
   if (offset + kBlockBytes > imageBytes_) imageBytes_ = offset + kBlockBytes;
   return true;
 }

@@ -1,5 +1,7 @@
 #include "disk_image.h"
 
+#include "file_io.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,28 +19,10 @@ namespace {
 std::string errnoText() { return std::strerror(errno); }
 
 bool readAll(int fd, uint8_t* buf, size_t n, uint64_t offset) {
-  while (n > 0) {
-    ssize_t r = ::pread(fd, buf, n, off_t(offset));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    buf += r;
-    n -= size_t(r);
-    offset += uint64_t(r);
-  }
-  return true;
+  return readAt(fd, buf, n, offset) == static_cast<int64_t>(n);
 }
 
-bool writeAll(int fd, const uint8_t* buf, size_t n, uint64_t offset) {
-  while (n > 0) {
-    ssize_t r = ::pwrite(fd, buf, n, off_t(offset));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    buf += r;
-    n -= size_t(r);
-    offset += uint64_t(r);
-  }
-  return true;
-}
+bool writeAll(int fd, const uint8_t* buf, size_t n, uint64_t offset) { return writeAt(fd, buf, n, offset); }
 
 // Copies bytes [begin, end) of src to the same offsets of dst (which is already `end` bytes or
 // longer and reads as zeros there); all-zero chunks are skipped so sparse images stay sparse.
