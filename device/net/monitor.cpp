@@ -14,16 +14,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <future>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "device/monitor/monitor_dir.h"
+#include "device/monitor/protocol.h"
 #include "tcpnet.h"
 
 namespace tcpnet {
@@ -32,16 +30,7 @@ namespace asio = boost::asio;
 using stream = asio::local::stream_protocol;
 using Clock = std::chrono::steady_clock;
 
-std::string defaultMonitorDir() { return monitordir::defaultDir(); }
-
-std::string defaultMonitorPath(long pid) {
-  return defaultMonitorDir() + "/oberon-emu-" + std::to_string(pid) + ".tcpnet";
-}
-
 namespace {
-
-// Seconds to the millisecond, as the document has always given them (e.g. 2.704).
-double milliseconds(double seconds) { return seconds < 0 ? 0.0 : std::round(seconds * 1000) / 1000; }
 
 std::string isoNow() {
   std::time_t t = std::time(nullptr);
@@ -71,22 +60,17 @@ int probe(const std::string& path) {
 }
 
 // Removes the monitor sockets that killed emulators (SIGKILL runs no destructor) left in dir:
-// named oberon-emu-<pid>.tcpnet, ours, the pid gone, and connecting refused. Test harnesses
-// kill emulators often; without this /tmp fills with dead sockets.
+// named as monitor::socketName() names them, ours, the pid gone, and connecting refused. Test
+// harnesses kill emulators often; without this /tmp fills with dead sockets.
 void sweepStale(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (!d) return;
   while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    const std::string prefix = "oberon-emu-", suffix = ".tcpnet";
-    if (name.size() <= prefix.size() + suffix.size() || name.compare(0, prefix.size(), prefix) != 0 ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
-    std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    pid_t pid = static_cast<pid_t>(std::stol(digits));
+    auto named = monitor::pidFromSocketName(e->d_name);
+    if (!named) continue;
+    pid_t pid = static_cast<pid_t>(*named);
     if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
-    std::string path = dir + "/" + name;
+    std::string path = dir + "/" + e->d_name;
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode) || st.st_uid != ::geteuid()) continue;
     if (probe(path) == ECONNREFUSED) ::unlink(path.c_str());
@@ -181,46 +165,27 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-std::string monitorDocument(const MonitorHeader& h, const std::vector<SlotInfo>& rows, size_t maxRows) {
-  // ordered_json: members in the documented order (docs/tcpnet-lsof.md), as readers see them.
-  using json = nlohmann::ordered_json;
-  size_t shown = std::min(rows.size(), maxRows);
-  json slots = json::array();
+std::string monitorDocument(const monitor::Header& header, const std::vector<SlotInfo>& rows, size_t maxRows) {
+  monitor::Document doc;
+  static_cast<monitor::Header&>(doc) = header;
+  const size_t shown = std::min(rows.size(), maxRows);
   for (size_t i = 0; i < shown; ++i) {
     const SlotInfo& r = rows[i];
-    slots.push_back({{"slot", r.slot},
-                     {"state", stateName(r.state)},
-                     {"listener", r.listener},
-                     {"reason", reasonName(r.reason)},
-                     {"local_address", r.localAddress},
-                     {"local_port", r.localPort},
-                     {"remote_address", r.remoteAddress},
-                     {"remote_port", r.remotePort},
-                     {"bytes_received", r.bytesReceived},
-                     {"bytes_sent", r.bytesSent},
-                     {"rx_queued", r.rxQueued},
-                     {"tx_queued", r.txQueued},
-                     {"service_request", r.serviceRequest},
-                     {"in_file", r.inFile},  // NAMES; empty if the guest did not name them
-                     {"out_file", r.outFile},
-                     {"age", milliseconds(r.ageSeconds)},
-                     {"peer_closed", r.peerClosed},
-                     {"fin_sent", r.finSent}});
+    doc.slots.push_back({.slot = r.slot, .state = stateName(r.state), .listener = r.listener,
+                         .reason = reasonName(r.reason),
+                         .localAddress = r.localAddress, .localPort = r.localPort,
+                         .remoteAddress = r.remoteAddress, .remotePort = r.remotePort,
+                         .bytesReceived = r.bytesReceived, .bytesSent = r.bytesSent,
+                         .rxQueued = r.rxQueued, .txQueued = r.txQueued, .serviceRequest = r.serviceRequest,
+                         .inFile = r.inFile, .outFile = r.outFile, .ageSeconds = r.ageSeconds,
+                         .peerClosed = r.peerClosed, .finSent = r.finSent});
   }
-  json doc = {{"tcpnet_monitor", 1},
-              {"pid", h.pid},
-              {"image", h.image},
-              {"started", h.started},
-              {"uptime", milliseconds(h.uptimeSeconds)},
-              {"bind", h.bindAddress},
-              {"slots", std::move(slots)},
-              {"omitted", rows.size() - shown}};
-  // A path need not be UTF-8: replace bad bytes (U+FFFD) rather than throw on the network thread.
-  return doc.dump(-1, ' ', false, json::error_handler_t::replace) + '\n';
+  doc.omitted = rows.size() - shown;
+  return monitor::serialize(doc);
 }
 
 struct Monitor::Server : std::enable_shared_from_this<Server> {
-  Server(TcpNet& net, MonitorHeader header, int fd)
+  Server(TcpNet& net, monitor::Header header, int fd)
       : net(net), io(net.ioContext()), acceptor(io), retry(io), header(std::move(header)) {
     acceptor.assign(stream(), fd);
   }
@@ -261,7 +226,7 @@ struct Monitor::Server : std::enable_shared_from_this<Server> {
   asio::io_context& io;
   stream::acceptor acceptor;
   asio::steady_timer retry;
-  MonitorHeader header;
+  monitor::Header header;
   const Clock::time_point start = Clock::now();
   std::vector<std::weak_ptr<Session>> sessions;
   bool stopped = false;
@@ -269,14 +234,14 @@ struct Monitor::Server : std::enable_shared_from_this<Server> {
 
 Monitor::Monitor(TcpNet& net, std::string path, std::string image) : path_(std::move(path)) {
   if (path_.empty()) {  // the default place: only in a directory no one else can write
-    const std::string dir = defaultMonitorDir();
-    if (auto c = monitordir::make(dir); !c.ok())
+    const std::string dir = monitor::defaultDir();
+    if (auto c = monitor::makeDirectory(dir); !c.ok())
       throw std::runtime_error("monitor directory " + dir + " refused: it " + c.why +
                                "; it must be yours alone, mode 0700");
     sweepStale(dir);
-    path_ = dir + "/oberon-emu-" + std::to_string(::getpid()) + ".tcpnet";
+    path_ = dir + "/" + monitor::socketName(::getpid());
   }
-  MonitorHeader header;
+  monitor::Header header;
   header.pid = ::getpid();
   if (!image.empty()) {
     std::error_code ec;
@@ -284,7 +249,7 @@ Monitor::Monitor(TcpNet& net, std::string path, std::string image) : path_(std::
     header.image = ec ? image : absolute.lexically_normal().string();
   }
   header.started = isoNow();
-  header.bindAddress = net.options().bindAddress;
+  header.bind = net.options().bindAddress;
   int fd = bindMonitorSocket(path_, dev_, ino_);
   server_ = std::make_shared<Server>(net, std::move(header), fd);
   asio::post(server_->io, [s = server_] { s->accept(); });

@@ -17,42 +17,28 @@
 #include <string>
 #include <vector>
 
+#include "device/monitor/protocol.h"
 #include "device/registers/snapshot.h"
 
 namespace tcpnet {
 
 class TcpNet;
 
-// The default directory (device/net/monitor_dir.h): $XDG_RUNTIME_DIR/oberon-emu if
-// XDG_RUNTIME_DIR is a private directory of ours, else /tmp/oberon-emu-<euid>. Not created here.
-std::string defaultMonitorDir();
-// <defaultMonitorDir()>/oberon-emu-<pid>.tcpnet
-std::string defaultMonitorPath(long pid);
-
-// What the document says about the emulator besides its slots.
-struct MonitorHeader {
-  long pid = 0;
-  std::string image;    // disk image, absolute; empty if none
-  std::string started;  // ISO 8601 UTC, e.g. 2024-05-01T12:00:00Z
-  double uptimeSeconds = 0;
-  std::string bindAddress;
-};
-
-// The JSON document (one line + newline). Rows beyond maxRows are counted in "omitted".
-std::string monitorDocument(const MonitorHeader& header, const std::vector<SlotInfo>& rows,
-                            size_t maxRows);
+// The monitor document for these rows (device/monitor/protocol.h: the header as given, the rows
+// in order). Rows beyond maxRows are counted in "omitted".
+std::string monitorDocument(const monitor::Header& header, const std::vector<SlotInfo>& rows, size_t maxRows);
 
 class Monitor {
  public:
   static constexpr size_t kMaxClients = 8;
-  static constexpr size_t kMaxRows = 96;  // 32 slots + 64 connections closing in the background
+  static constexpr size_t kMaxRows = monitor::kMaxRows;
   static constexpr size_t kMaxRequest = 4096;
   static constexpr std::chrono::milliseconds kClientTimeout{2000};
 
-  // Serves on `path`. "" = the default place, defaultMonitorPath(getpid()): the directory is
+  // Serves on `path`. "" = the default place, monitor::defaultPath(getpid()): the directory is
   // made (mode 0700) if missing and refused unless it is private (ours, a real directory, no
-  // access for group or others: monitor_dir.h); then the stale sockets of killed emulators in it
-  // are removed (ours, pid gone, connect refused). An existing socket at the path is replaced
+  // access for group or others: device/monitor/protocol.h); then the stale sockets of killed
+  // emulators in it are removed (ours, pid gone, connect refused). An existing socket at the path is replaced
   // only if nobody answers on it. Throws std::runtime_error with a one-line message if the
   // directory is refused or the socket cannot be made or is in use.
   Monitor(TcpNet& net, std::string path, std::string image);

@@ -209,8 +209,8 @@ BOOST_AUTO_TEST_CASE(default_place_is_a_private_directory) {
   const std::string tmp = "/tmp/oberon-emu-" + std::to_string(::geteuid());
   {
     ScopedXdg xdg(dir.path);
-    BOOST_TEST(tcpnet::defaultMonitorDir() == dir.path + "/oberon-emu");
-    BOOST_TEST(tcpnet::defaultMonitorPath(42) == dir.path + "/oberon-emu/oberon-emu-42.tcpnet");
+    BOOST_TEST(tcpnet::monitor::defaultDir() == dir.path + "/oberon-emu");
+    BOOST_TEST(tcpnet::monitor::defaultPath(42) == dir.path + "/oberon-emu/oberon-emu-42.tcpnet");
     Net n;
     tcpnet::Monitor m(n.net, "", "");  // makes the directory, mode 0700
     BOOST_TEST(m.path() == dir.path + "/oberon-emu/oberon-emu-" + std::to_string(::getpid()) + ".tcpnet");
@@ -223,11 +223,11 @@ BOOST_AUTO_TEST_CASE(default_place_is_a_private_directory) {
   // XDG_RUNTIME_DIR unset, empty, relative, open to others, a symbolic link: /tmp/oberon-emu-<euid>.
   {
     ScopedXdg xdg(nullptr);
-    BOOST_TEST(tcpnet::defaultMonitorDir() == tmp);
+    BOOST_TEST(tcpnet::monitor::defaultDir() == tmp);
   }
   for (std::string bad : {std::string(""), std::string("relative/dir")}) {
     ScopedXdg xdg(bad.c_str());
-    BOOST_TEST(tcpnet::defaultMonitorDir() == tmp, bad);
+    BOOST_TEST(tcpnet::monitor::defaultDir() == tmp, bad);
   }
   const std::string open = dir.path + "/open", link = dir.path + "/link";
   BOOST_REQUIRE(::mkdir(open.c_str(), 0700) == 0);
@@ -235,7 +235,7 @@ BOOST_AUTO_TEST_CASE(default_place_is_a_private_directory) {
   BOOST_REQUIRE(::symlink(dir.path.c_str(), link.c_str()) == 0);
   for (const std::string& bad : {open, link}) {
     ScopedXdg xdg(bad.c_str());
-    BOOST_TEST(tcpnet::defaultMonitorDir() == tmp, bad);
+    BOOST_TEST(tcpnet::monitor::defaultDir() == tmp, bad);
   }
 }
 
@@ -316,12 +316,12 @@ BOOST_AUTO_TEST_CASE(silent_clients_are_bounded) {
 BOOST_AUTO_TEST_CASE(document_text_field_for_field) {
   // The documented example (docs/tcpnet-lsof.md) plus one row; expected text by hand: members in
   // order, seconds to the millisecond, control characters escaped, one line.
-  tcpnet::MonitorHeader h;
+  tcpnet::monitor::Header h;
   h.pid = 29906;
   h.image = "/x/\"a\"\n.dsk";
   h.started = "2026-11-22T00:15:49Z";
   h.uptimeSeconds = 0.50449;
-  h.bindAddress = "127.0.0.1";
+  h.bind = "127.0.0.1";
   BOOST_TEST(tcpnet::monitorDocument(h, {}, 96) ==
              R"({"tcpnet_monitor":1,"pid":29906,"image":"/x/\"a\"\n.dsk","started":"2026-11-22T00:15:49Z",)"
              R"("uptime":0.504,"bind":"127.0.0.1","slots":[],"omitted":0})"
@@ -356,9 +356,34 @@ BOOST_AUTO_TEST_CASE(document_text_field_for_field) {
   BOOST_TEST(doc.value("image", "") == "/x/\xef\xbf\xbd.dsk");  // U+FFFD
 }
 
+// The protocol's lists of states and reasons (device/monitor may include nothing of the device's)
+// accept every name the device gives.
+BOOST_AUTO_TEST_CASE(every_device_state_and_reason_is_accepted) {
+  tcpnet::monitor::Header h;
+  h.pid = 2;
+  std::vector<tcpnet::SlotInfo> rows;
+  for (int state = 0; state <= static_cast<int>(tcpnet::State::Failed); ++state) {
+    tcpnet::SlotInfo r;
+    r.state = static_cast<tcpnet::State>(state);
+    rows.push_back(r);
+  }
+  for (int reason = 0; reason <= static_cast<int>(tcpnet::Reason::Closed); ++reason) {
+    tcpnet::SlotInfo r;
+    r.reason = static_cast<tcpnet::Reason>(reason);
+    rows.push_back(r);
+  }
+  auto r = lsof::parseDocument(tcpnet::monitorDocument(h, rows, 96), "/x");
+  BOOST_REQUIRE_MESSAGE(r.failure == lsof::Failure::None, r.message);
+  BOOST_REQUIRE(r.emulator.rows.size() == rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    BOOST_TEST(r.emulator.rows[i].deviceState == tcpnet::stateName(rows[i].state));
+    BOOST_TEST(r.emulator.rows[i].reason == tcpnet::reasonName(rows[i].reason));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(document_rows_are_bounded) {
   std::vector<tcpnet::SlotInfo> rows(100);
-  tcpnet::MonitorHeader h;
+  tcpnet::monitor::Header h;
   h.pid = 2;  // 1 is init: the tool refuses it
   std::string text = tcpnet::monitorDocument(h, rows, 96);
   auto r = lsof::parseDocument(text, "/x");
