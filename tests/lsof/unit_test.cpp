@@ -59,7 +59,8 @@ BOOST_AUTO_TEST_CASE(document_strings_numbers_and_defaults) {
   BOOST_TEST(b.listener == false);
   BOOST_TEST(b.ageSeconds == 0.5);
   BOOST_TEST(b.pid == 5);
-  BOOST_TEST(!a.closeKnown);  // an older monitor: no peer_closed/fin_sent, /proc stands in
+  BOOST_TEST(!a.peerClosed);  // absent: no FIN either way
+  BOOST_TEST(!a.finSent);
 
   QueryResult n = parseDocument(
       R"({"tcpnet_monitor":1,"pid":5,"slots":[{"slot":0,"state":"connected","in_file":"In.Text",)"
@@ -70,11 +71,10 @@ BOOST_AUTO_TEST_CASE(document_strings_numbers_and_defaults) {
   const Row& c = n.emulator.rows[0];
   BOOST_TEST(c.inFile == "In.Text");
   BOOST_TEST(c.outFile == "Out.Text");
-  BOOST_TEST(c.closeKnown);
   BOOST_TEST(c.peerClosed);
   BOOST_TEST(!c.finSent);
   BOOST_TEST(lsofState(c) == "CLOSE_WAIT");
-  BOOST_TEST(!n.emulator.rows[1].closeKnown);  // only one of the two: not the device's word
+  BOOST_TEST(lsofState(n.emulator.rows[1]) == "FIN_WAIT");  // peer_closed absent: false
 }
 
 // Every member that is there is checked: one wrong member and the whole answer is skipped, with a
@@ -204,7 +204,6 @@ BOOST_AUTO_TEST_CASE(json_report_escapes_and_field_order) {
   r.slot = 2;
   r.deviceState = "connected";
   r.reason = "none";
-  r.kernelState = "ESTABLISHED";
   r.localAddress = r.remoteAddress = "127.0.0.1";
   r.localPort = 45240;
   r.remotePort = 47311;
@@ -217,7 +216,7 @@ BOOST_AUTO_TEST_CASE(json_report_escapes_and_field_order) {
   BOOST_TEST(jsonReport({m}, numeric) ==
              R"({"emulators":[{"socket":"/tmp/lsofx/oberon-emu-5451.tcpnet","pid":5451,"image":"",)"
              R"("started":"2026-11-22T00:20:59Z","uptime":2.704,"bind":"127.0.0.1","omitted":0,"slots":[{"slot":2,)"
-             R"("state":"ESTABLISHED","reason":"none","device_state":"connected","kernel_state":"ESTABLISHED",)"
+             R"("state":"ESTABLISHED","reason":"none","device_state":"connected",)"
              R"("listener":false,"local_address":"127.0.0.1","local_port":45240,"remote_address":"127.0.0.1",)"
              R"("remote_port":47311,"name":"127.0.0.1:45240->127.0.0.1:47311","bytes_received":11,"bytes_sent":7,)"
              R"("rx_queued":11,"tx_queued":0,"service_request":true,"in_file":"","out_file":"","age":2.704,)"
@@ -286,17 +285,7 @@ BOOST_AUTO_TEST_CASE(lsof_state_names) {
   BOOST_TEST(lsofState(row(0, "connecting", "", 0, "", 0)) == "CONNECTING");
   Row est = row(0, "connected", "127.0.0.1", 1, "127.0.0.1", 2);
   BOOST_TEST(lsofState(est) == "ESTABLISHED");
-  // An older emulator: the kernel's state from /proc decides.
-  est.kernelState = "CLOSE_WAIT";  // the peer's FIN: the device keeps the slot connected
-  BOOST_TEST(lsofState(est) == "CLOSE_WAIT");
-  est.kernelState = "LAST_ACK";  // then the guest's SHUTDOWN
-  BOOST_TEST(lsofState(est) == "LAST_ACK");
-  est.kernelState = "FIN_WAIT2";  // the guest's SHUTDOWN, acknowledged, no FIN from the peer
-  BOOST_TEST(lsofState(est) == "FIN_WAIT");
-  // The device's word (closeKnown) wins over /proc.
-  est.closeKnown = true;
-  est.kernelState = "CLOSE_WAIT";
-  BOOST_TEST(lsofState(est) == "ESTABLISHED");
+  // The device keeps the slot connected after either FIN; its peer_closed and fin_sent tell.
   est.peerClosed = true;
   BOOST_TEST(lsofState(est) == "CLOSE_WAIT");
   est.finSent = true;

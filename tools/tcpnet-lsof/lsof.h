@@ -25,10 +25,8 @@ struct Row {
   bool serviceRequest = false;
   std::string inFile, outFile;  // empty unless the guest named them (NAMES)
   double ageSeconds = 0;
-  // The device's view of the FINs: the peer's received, ours sent. An older emulator's document
-  // lacks them (closeKnown false); then kernelState stands in for them.
-  bool closeKnown = false, peerClosed = false, finSent = false;
-  std::string kernelState;      // from /proc/<pid>/net/tcp*, e.g. CLOSE_WAIT; empty if not found
+  // The device's view of the FINs: the peer's received, ours sent.
+  bool peerClosed = false, finSent = false;
 };
 
 struct Emulator {
@@ -91,10 +89,6 @@ struct Candidate {
 std::vector<Candidate> scan(const std::string& dir, std::string& error, bool* missing = nullptr);
 // True if a process with this pid exists (kill(pid, 0) does not give ESRCH).
 bool processAlive(long pid);
-
-// Kernel TCP state of each connected row from /proc/<pid>/net/tcp and tcp6 (fills kernelState).
-// Only for rows without the device's peer_closed/fin_sent (an older emulator); a no-op otherwise.
-void addKernelStates(Emulator& e);
 
 // ---- view.cpp ----
 

@@ -212,7 +212,6 @@ Pass look(Settings& s, std::set<std::string>& noted) {
       continue;
     }
     lsof::Emulator e = std::move(r.emulator);
-    lsof::addKernelStates(e);
     std::vector<lsof::Row> kept;
     for (auto& row : e.rows)
       if (lsof::matches(s.filter, row, s.names.hosts)) kept.push_back(std::move(row));

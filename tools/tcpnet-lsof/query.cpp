@@ -1,5 +1,5 @@
 // Finding emulators and asking them: directory scan, one connection per monitor socket with a
-// deadline, the document, and (for older emulators) the kernel's view of each connection from /proc.
+// deadline, and the document.
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,10 +14,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "device/monitor/monitor_dir.h"
 #include "lsof.h"
@@ -363,7 +361,6 @@ QueryResult parseDocument(const std::string& text, const std::string& path) {
         row.inFile = s.fileName("in_file");
         row.outFile = s.fileName("out_file");
         row.ageSeconds = s.seconds("age");
-        row.closeKnown = s.member("peer_closed") && s.member("fin_sent");  // both, or /proc stands in
         row.peerClosed = s.flag("peer_closed");
         row.finSent = s.flag("fin_sent");
         e.rows.push_back(std::move(row));
@@ -383,66 +380,6 @@ std::string peerProblem(const Peer& peer, long documentPid, unsigned long me) {
     return "bad answer: it says pid " + std::to_string(documentPid) + ", but pid " + std::to_string(peer.pid) +
            " serves the socket";
   return {};
-}
-
-namespace {
-
-// /proc/net/tcp prints each address word as the raw 32-bit value in hex (host byte order).
-std::string procAddress(const std::string& hex) {
-  if (hex.size() == 8) {
-    in_addr a{};
-    a.s_addr = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
-    char text[INET_ADDRSTRLEN];
-    return inet_ntop(AF_INET, &a, text, sizeof text) ? text : "";
-  }
-  if (hex.size() == 32) {
-    in6_addr a{};
-    for (int i = 0; i < 4; ++i) {
-      uint32_t w = static_cast<uint32_t>(std::stoul(hex.substr(8 * i, 8), nullptr, 16));
-      std::memcpy(&a.s6_addr[4 * i], &w, 4);
-    }
-    char text[INET6_ADDRSTRLEN];
-    if (IN6_IS_ADDR_V4MAPPED(&a)) return inet_ntop(AF_INET, &a.s6_addr[12], text, sizeof text) ? text : "";
-    return inet_ntop(AF_INET6, &a, text, sizeof text) ? text : "";
-  }
-  return "";
-}
-
-const char* tcpStateName(unsigned st) {
-  static const char* const names[] = {"",          "ESTABLISHED", "SYN_SENT",   "SYN_RECV",
-                                      "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",  "CLOSE",
-                                      "CLOSE_WAIT", "LAST_ACK",   "LISTEN",     "CLOSING"};
-  return st < std::size(names) ? names[st] : "";
-}
-
-}  // namespace
-
-void addKernelStates(Emulator& e) {
-  if (std::all_of(e.rows.begin(), e.rows.end(), [](const Row& r) { return r.closeKnown || r.remotePort == 0; }))
-    return;  // the device told us everything; /proc is not needed
-  for (const char* file : {"tcp", "tcp6"}) {
-    std::ifstream in("/proc/" + std::to_string(e.pid) + "/net/" + file);
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      std::istringstream fields(line);
-      std::string sl, local, remote, state;
-      if (!(fields >> sl >> local >> remote >> state)) continue;
-      auto lc = local.find(':'), rc = remote.find(':');
-      if (lc == std::string::npos || rc == std::string::npos) continue;
-      try {
-        unsigned lport = static_cast<unsigned>(std::stoul(local.substr(lc + 1), nullptr, 16));
-        unsigned rport = static_cast<unsigned>(std::stoul(remote.substr(rc + 1), nullptr, 16));
-        for (Row& r : e.rows) {
-          if (r.closeKnown || r.localPort != lport || r.remotePort != rport || r.remotePort == 0) continue;
-          if (procAddress(local.substr(0, lc)) != r.localAddress || procAddress(remote.substr(0, rc)) != r.remoteAddress)
-            continue;
-          r.kernelState = tcpStateName(static_cast<unsigned>(std::stoul(state, nullptr, 16)));
-        }
-      } catch (const std::exception&) {  // a malformed line: skip it
-      }
-    }
-  }
 }
 
 }  // namespace lsof

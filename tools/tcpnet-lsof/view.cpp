@@ -51,15 +51,8 @@ std::string lsofState(const Row& r) {
   if (r.deviceState == "listening") return "LISTEN";
   if (r.deviceState != "connected") return "CLOSED";
   // The device keeps the slot connected after either FIN; the guest still holds it.
-  bool peer = r.peerClosed, ours = r.finSent;
-  if (!r.closeKnown) {  // an older emulator: the kernel's state from /proc
-    const std::string& k = r.kernelState;
-    peer = k == "CLOSE_WAIT" || k == "LAST_ACK" || k == "CLOSING" || k == "TIME_WAIT" || k == "CLOSE";
-    ours = k == "FIN_WAIT1" || k == "FIN_WAIT2" || k == "LAST_ACK" || k == "CLOSING" || k == "TIME_WAIT" ||
-           k == "CLOSE";
-  }
-  if (peer) return ours ? "LAST_ACK" : "CLOSE_WAIT";
-  return ours ? "FIN_WAIT" : "ESTABLISHED";
+  if (r.peerClosed) return r.finSent ? "LAST_ACK" : "CLOSE_WAIT";
+  return r.finSent ? "FIN_WAIT" : "ESTABLISHED";
 }
 
 std::optional<Filter::Inet> parseInet(const std::string& text) {
@@ -249,7 +242,6 @@ std::string jsonReport(const std::vector<Emulator>& emulators, Names& names) {
                        {"state", lsofState(r)},
                        {"reason", r.reason},
                        {"device_state", r.deviceState},
-                       {"kernel_state", r.kernelState},
                        {"listener", r.listener},
                        {"local_address", r.localAddress},
                        {"local_port", r.localPort},
