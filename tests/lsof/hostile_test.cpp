@@ -13,11 +13,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "tools/tcpnet-lsof/lsof.h"
 #include "process.h"
@@ -288,6 +291,46 @@ BOOST_AUTO_TEST_CASE(a_dead_pid_or_another_pid_is_skipped) {
     }
     ::unlink(path.c_str());
   }
+}
+
+// A hostile or truncated answer costs its emulator one line on stderr, naming the socket; the
+// tool carries on and lists the emulators that answered well.
+BOOST_AUTO_TEST_CASE(a_bad_answer_is_one_line_and_the_others_are_listed) {
+  if (!haveBinaries()) return;
+  Place place;
+  FakeMonitor good(place.dir + "/good", document());
+  good.nameAsEmulator(place.dir);
+  const std::string full = document();
+  const std::vector<std::pair<std::string, std::string>> answers = {  // answer, what the note says
+      {full.substr(0, full.size() / 2), "bad answer: parse error at line 1, column "},  // cut off
+      {"", "bad answer: parse error at line 1, column 1: "},
+      {R"({"tcpnet_monitor":1,"pid":%PID%,"slots":[{"state":"connected","bytes_sent":1e999}]})",
+       "bad answer: number overflow parsing '1e999'"},  // too large for a double
+      {"\x1b]0;pwned\x07\n", "bad answer: parse error at line 1, column 1: "},
+      {std::string(5000, '[') + std::string(5000, ']'), "not a tcpnet monitor (version 1)"},
+      {R"({"tcpnet_monitor":1,"pid":%PID%,"slots":[{"state":"connected\u001b[2J"}]})",
+       "bad answer: slots[0] state is not a known name"},
+  };
+  std::vector<std::unique_ptr<FakeMonitor>> fakes;
+  std::vector<std::string> notes;
+  for (size_t i = 0; i < answers.size(); ++i) {
+    fakes.push_back(std::make_unique<FakeMonitor>(place.dir + "/bad" + std::to_string(i), answers[i].first));
+    notes.push_back("tcpnet-lsof: skipping " + fakes.back()->nameAsEmulator(place.dir) + ": " + answers[i].second);
+  }
+  Run r = place.tool({"-n", "-P"});
+  BOOST_TEST_MESSAGE("tcpnet-lsof with " << answers.size() << " bad fakes and a good one said:\n" << r.err);
+  BOOST_TEST(r.code == 0, r.err);
+  BOOST_TEST(r.out.find("\n" + std::to_string(good.pid()) + " ") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("Fake.In/-") != std::string::npos, r.out);
+  std::vector<std::string> lines;
+  for (size_t at = 0, end; (end = r.err.find('\n', at)) != std::string::npos; at = end + 1)
+    lines.push_back(r.err.substr(at, end - at));
+  BOOST_TEST(lines.size() == answers.size(), r.err);
+  for (const std::string& note : notes) {
+    auto it = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(note, 0) == 0; });
+    BOOST_TEST((it != lines.end()), "no line " << note << " in:\n" << r.err);
+  }
+  for (char c : r.err) BOOST_TEST((c == '\n' || (c >= 0x20 && c < 0x7F)), "a raw byte on stderr: " << int(c));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

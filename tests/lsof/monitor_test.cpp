@@ -139,7 +139,7 @@ BOOST_AUTO_TEST_CASE(a_listening_slot_is_reported) {
   BOOST_REQUIRE(r.emulator.rows.size() == 1u);
   const lsof::Row& row = r.emulator.rows[0];
   BOOST_TEST(row.slot == 0);
-  BOOST_TEST(row.deviceState == "listening");
+  BOOST_TEST(row.state == "listening");
   BOOST_TEST(row.listener);
   BOOST_TEST(row.localAddress == "127.0.0.1");
   BOOST_TEST(row.localPort == lport);
@@ -376,7 +376,7 @@ BOOST_AUTO_TEST_CASE(every_device_state_and_reason_is_accepted) {
   BOOST_REQUIRE_MESSAGE(r.failure == lsof::Failure::None, r.message);
   BOOST_REQUIRE(r.emulator.rows.size() == rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    BOOST_TEST(r.emulator.rows[i].deviceState == tcpnet::stateName(rows[i].state));
+    BOOST_TEST(r.emulator.rows[i].state == tcpnet::stateName(rows[i].state));
     BOOST_TEST(r.emulator.rows[i].reason == tcpnet::reasonName(rows[i].reason));
   }
 }

@@ -6,8 +6,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
+#include "device/monitor/protocol.h"
 #include "tools/tcpnet-lsof/lsof.h"
 
 using namespace lsof;
@@ -18,7 +20,7 @@ Row row(int slot, const std::string& state, const std::string& local, unsigned l
   Row r;
   r.pid = 4242;
   r.slot = slot;
-  r.deviceState = state;
+  r.state = state;
   r.localAddress = local;
   r.localPort = lport;
   r.remoteAddress = remote;
@@ -54,7 +56,7 @@ BOOST_AUTO_TEST_CASE(document_strings_numbers_and_defaults) {
   BOOST_TEST(a.reason == "none");
   const Row& b = r.emulator.rows[1];
   BOOST_TEST(b.slot == 3);
-  BOOST_TEST(b.deviceState == "failed");
+  BOOST_TEST(b.state == "failed");
   BOOST_TEST(b.reason == "refused");
   BOOST_TEST(b.listener == false);
   BOOST_TEST(b.ageSeconds == 0.5);
@@ -202,7 +204,7 @@ BOOST_AUTO_TEST_CASE(json_report_escapes_and_field_order) {
   Row r;
   r.pid = 5451;
   r.slot = 2;
-  r.deviceState = "connected";
+  r.state = "connected";
   r.reason = "none";
   r.localAddress = r.remoteAddress = "127.0.0.1";
   r.localPort = 45240;
@@ -238,11 +240,57 @@ BOOST_AUTO_TEST_CASE(json_report_escapes_and_field_order) {
   BOOST_TEST(back["emulators"][0]["image"].get<std::string>() == "bad\xef\xbf\xbd");  // U+FFFD
 }
 
+// The protocol unit itself (device/monitor/protocol.h): what serialize writes, parse reads back
+// member for member (seconds to the millisecond); a row maps through nlohmann's get<> alone too.
+BOOST_AUTO_TEST_CASE(protocol_round_trip) {
+  namespace m = tcpnet::monitor;
+  m::Document d;
+  d.pid = 4194304;
+  d.image = "/x/\"y\".dsk";
+  d.started = "2026-01-02T03:04:05Z";
+  d.uptimeSeconds = 12.3456;
+  d.bind = "::1";
+  d.omitted = 7;
+  d.slots.push_back({.slot = 31, .state = "connected", .listener = true, .reason = "reset",
+                     .localAddress = "fe80::1%eth0", .localPort = 65535, .remoteAddress = "10.0.0.1",
+                     .remotePort = 1, .bytesReceived = UINT64_MAX, .bytesSent = 2, .rxQueued = 3,
+                     .txQueued = 4, .serviceRequest = true, .inFile = "In.Text",
+                     .outFile = std::string(32, '~'), .ageSeconds = 0.0005, .peerClosed = true,
+                     .finSent = true});
+  d.slots.emplace_back().state = "free";  // the defaults
+  const std::string text = m::serialize(d);
+  BOOST_TEST(text.find('\n') == text.size() - 1);  // one line
+  m::Document back = m::parse(text);
+  m::Document expected = d;
+  expected.uptimeSeconds = 12.346;
+  expected.slots[0].ageSeconds = 0.001;
+  BOOST_TEST((back == expected));
+  BOOST_TEST(m::serialize(back) == text);
+  BOOST_TEST(nlohmann::json::parse(text)["slots"][0].get<m::Slot>().remoteAddress == "10.0.0.1");
+  BOOST_CHECK_THROW(nlohmann::json::parse(R"({"state":"open"})").get<m::Slot>(), m::BadDocument);
+
+  // Whatever nlohmann throws while reading becomes BadDocument: parse errors, a number too
+  // large for a double (out_of_range 406), a document that is no object.
+  for (const char* bad : {"{", "", R"({"tcpnet_monitor":1,"pid":1e999})", "[1]", R"({"tcpnet_monitor":"1"})"}) {
+    try {
+      m::parse(bad);
+      BOOST_ERROR("parsed: " << bad);
+    } catch (const m::BadDocument& e) {
+      BOOST_TEST(std::string(e.what()).find("json.exception") == std::string::npos, e.what());
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(socket_names) {
+  using tcpnet::monitor::pidFromSocketName;
+  BOOST_TEST(tcpnet::monitor::socketName(1234) == "oberon-emu-1234.tcpnet");
   BOOST_TEST(pidFromSocketName("oberon-emu-1234.tcpnet").value_or(0) == 1234);
+  BOOST_TEST(pidFromSocketName(tcpnet::monitor::socketName(4194304)).value_or(0) == 4194304);
   BOOST_TEST(!pidFromSocketName("oberon-emu-.tcpnet"));
   BOOST_TEST(!pidFromSocketName("oberon-emu-12a.tcpnet"));
   BOOST_TEST(!pidFromSocketName("oberon-emu-12.tcpnet.old"));
+  BOOST_TEST(!pidFromSocketName("oberon-emu-1234567890.tcpnet"));  // more than 9 digits
+  BOOST_TEST(!pidFromSocketName("oberon-emu--1.tcpnet"));
   BOOST_TEST(!pidFromSocketName("other-12.tcpnet"));
 }
 

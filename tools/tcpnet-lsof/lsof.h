@@ -10,30 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "device/monitor/protocol.h"
+
 namespace lsof {
 
-// One slot of one emulator, as the monitor reports it, plus what the tool adds.
-struct Row {
+namespace monitor = tcpnet::monitor;
+
+// One row of one emulator: the monitor's slot (device/monitor/protocol.h) and whose it is.
+struct Row : monitor::Slot {
   long pid = 0;
-  int slot = -1;               // -1: closing in the background after the guest's CLOSE
-  std::string deviceState;     // free, connecting, listening, connected, failed
-  std::string reason;          // none, refused, ...
-  bool listener = false;
-  std::string localAddress, remoteAddress;
-  unsigned localPort = 0, remotePort = 0;
-  uint64_t bytesReceived = 0, bytesSent = 0, rxQueued = 0, txQueued = 0;
-  bool serviceRequest = false;
-  std::string inFile, outFile;  // empty unless the guest named them (NAMES)
-  double ageSeconds = 0;
-  // The device's view of the FINs: the peer's received, ours sent.
-  bool peerClosed = false, finSent = false;
 };
 
-struct Emulator {
-  std::string socket;  // the monitor socket it answered on
-  long pid = 0;
-  std::string image, started, bind;
-  double uptimeSeconds = 0;
+// One emulator as its monitor described it: the document's header, where it answered, its rows.
+struct Emulator : monitor::Header {
+  std::string socket;    // the monitor socket it answered on
   uint64_t omitted = 0;  // rows the monitor left out (bound on document size)
   std::vector<Row> rows;
 };
@@ -42,29 +32,19 @@ struct Emulator {
 
 enum class Failure { None, NotFound, Permission, Stale, NotSocket, Timeout, BadDocument, OtherUser, Other };
 
-inline constexpr long kMaxPid = 4194304;  // Linux's PID_MAX_LIMIT
-inline constexpr size_t kMaxRows = 96;    // a monitor sends at most 96 rows (Monitor::kMaxRows)
-
 struct QueryResult {
   Failure failure = Failure::None;
   std::string message;  // one line, names the path
   Emulator emulator;
 };
 
-// The emulator's default directory (device/net/monitor_dir.h): $XDG_RUNTIME_DIR/oberon-emu if
-// XDG_RUNTIME_DIR is a private directory of ours, else /tmp/oberon-emu-<euid>.
-std::string defaultDir();
-// Parses "oberon-emu-<pid>.tcpnet"; nullopt for other names.
-std::optional<long> pidFromSocketName(const std::string& name);
 // Connects; asks the kernel who serves the socket (SO_PEERCRED) and reads nothing from another
 // user (Failure::OtherUser); reads one document (at most 1 MiB, within timeout), parses it, and
 // checks its pid against the server's (peerProblem).
 QueryResult query(const std::string& socketPath,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
-// Parses and validates a monitor document (tests use it too). Every member that is there must
-// have its type and range (pid 2..kMaxPid, states and reasons from the known sets, counts and ages
-// >= 0, addresses IP literals, file names as NAMES accepts them, at most kMaxRows rows); absent
-// members take their defaults; anything else gives Failure::BadDocument naming the member.
+// Parses a monitor document with monitor::parse, which checks every member (tests use it too);
+// a text that is not one gives Failure::BadDocument and "<socketPath>: <why, naming the member>".
 QueryResult parseDocument(const std::string& text, const std::string& socketPath);
 
 // The process serving a socket, as SO_PEERCRED gives it.
@@ -82,10 +62,10 @@ struct Candidate {
   long pid = 0;
   std::string problem;  // not empty: skip it, with this note (not our socket, or open to others)
 };
-// Monitor sockets in dir named by the emulator's scheme. dir must be a private directory of ours
-// (monitor_dir.h: a real directory, ours, no access for group or others); otherwise, or if it
-// cannot be read, sets error and returns nothing (missing, if given, tells a directory that does
-// not exist).
+// Monitor sockets in dir named by the emulator's scheme (monitor::socketName). dir must be a
+// private directory of ours (monitor::directoryProblem: a real directory, ours, no access for
+// group or others); otherwise, or if it cannot be read, sets error and returns nothing (missing,
+// if given, tells a directory that does not exist).
 std::vector<Candidate> scan(const std::string& dir, std::string& error, bool* missing = nullptr);
 // True if a process with this pid exists (kill(pid, 0) does not give ESRCH).
 bool processAlive(long pid);
@@ -129,7 +109,8 @@ std::string printable(const std::string& s);  // bytes outside printable ASCII (
 
 // The aligned table with a header line; empty string if rows is empty.
 std::string table(const std::vector<Row>& rows, Names& names);
-// {"emulators":[...]} with the selected rows of each emulator and the tool's additions.
+// {"emulators":[...]} with the selected rows of each emulator, each member of the monitor's as the
+// protocol writes it, and the tool's additions.
 std::string jsonReport(const std::vector<Emulator>& emulators, Names& names);
 
 }  // namespace lsof

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "device/monitor/protocol.h"
 #include "lsof.h"
 #include "tools/cli/cli.h"
 
@@ -126,7 +127,7 @@ Settings settings(const Raw& raw, const po::variables_map& vm) {
   s.sockets = raw.sockets;
   if (vm.count("dir") && raw.dir.empty()) throw cli::UsageError("--dir needs a directory");
   s.dirGiven = !raw.dir.empty();
-  s.dir = s.dirGiven ? raw.dir : lsof::defaultDir();
+  s.dir = s.dirGiven ? raw.dir : tcpnet::monitor::defaultDir();
   if (s.count && !s.repeatSeconds) s.repeatSeconds = 1;
   if (!s.repeatSeconds) s.count = 1;
   return s;

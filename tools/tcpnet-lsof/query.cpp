@@ -1,6 +1,5 @@
 // Finding emulators and asking them: directory scan, one connection per monitor socket with a
-// deadline, and the document.
-#include <arpa/inet.h>
+// deadline, and the document (device/monitor/protocol.h reads it).
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,12 +11,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <cmath>
-#include <nlohmann/json.hpp>
 
-#include "device/monitor/monitor_dir.h"
+#include "device/monitor/protocol.h"
 #include "lsof.h"
 
 namespace lsof {
@@ -25,8 +21,6 @@ namespace lsof {
 namespace {
 
 constexpr size_t kMaxDocument = 1 << 20;
-constexpr const char* kPrefix = "oberon-emu-";
-constexpr const char* kSuffix = ".tcpnet";
 constexpr const char* kPrivate = "; a monitor directory must be yours alone, mode 0700";
 
 QueryResult failed(Failure f, const std::string& path, const std::string& why) {
@@ -38,7 +32,7 @@ QueryResult failed(Failure f, const std::string& path, const std::string& why) {
 
 std::string staleWhy(const std::string& path) {
   auto slash = path.rfind('/');
-  auto pid = pidFromSocketName(slash == std::string::npos ? path : path.substr(slash + 1));
+  auto pid = monitor::pidFromSocketName(slash == std::string::npos ? path : path.substr(slash + 1));
   if (pid && !processAlive(*pid))
     return "no emulator answers: stale socket, process " + std::to_string(*pid) + " is gone";
   return "no emulator answers: stale socket (was its emulator killed?)";
@@ -60,18 +54,6 @@ class Fd {
 
 }  // namespace
 
-std::string defaultDir() { return tcpnet::monitordir::defaultDir(); }
-
-std::optional<long> pidFromSocketName(const std::string& name) {
-  const size_t p = std::strlen(kPrefix), s = std::strlen(kSuffix);
-  if (name.size() <= p + s || name.compare(0, p, kPrefix) != 0 || name.compare(name.size() - s, s, kSuffix) != 0)
-    return std::nullopt;
-  std::string digits = name.substr(p, name.size() - p - s);
-  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
-    return std::nullopt;
-  return std::stol(digits);
-}
-
 bool processAlive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH); }
 
 std::vector<Candidate> scan(const std::string& dir, std::string& error, bool* missing) {
@@ -85,7 +67,7 @@ std::vector<Candidate> scan(const std::string& dir, std::string& error, bool* mi
     if (missing) *missing = err == ENOENT;
     struct stat st {};
     if ((err == ELOOP || err == ENOTDIR) && ::lstat(dir.c_str(), &st) == 0) {
-      error = "not reading " + dir + ": it " + tcpnet::monitordir::problem(st) + kPrivate;
+      error = "not reading " + dir + ": it " + monitor::directoryProblem(st) + kPrivate;
     } else {
       error = "cannot read directory " + dir + ": " + std::strerror(err);
     }
@@ -97,7 +79,7 @@ std::vector<Candidate> scan(const std::string& dir, std::string& error, bool* mi
     ::close(fd);
     return found;
   }
-  if (std::string why = tcpnet::monitordir::problem(st); !why.empty()) {
+  if (std::string why = monitor::directoryProblem(st); !why.empty()) {
     error = "not reading " + dir + ": it " + why + kPrivate;
     ::close(fd);
     return found;
@@ -109,7 +91,7 @@ std::vector<Candidate> scan(const std::string& dir, std::string& error, bool* mi
     return found;
   }
   while (dirent* e = ::readdir(d)) {
-    auto pid = pidFromSocketName(e->d_name);
+    auto pid = monitor::pidFromSocketName(e->d_name);
     if (!pid) continue;
     std::string path = dir + "/" + e->d_name;
     struct stat sst {};
@@ -187,188 +169,19 @@ QueryResult query(const std::string& path, std::chrono::milliseconds timeout) {
   return r;
 }
 
-namespace {
-
-using json = nlohmann::json;
-
-// A document that breaks a rule below is not from our emulator: the reader stops at the first
-// such member and the whole answer is skipped. what names the member, never its value (a value
-// could carry escape sequences to the terminal).
-struct Bad {
-  std::string what;
-};
-
-const char* const kDeviceStates[] = {"free", "connecting", "listening", "connected", "failed"};
-const char* const kReasons[] = {"none",     "refused",     "unreachable", "timeout", "lookup",
-                                "portbusy", "noresources", "reset",       "closed"};
-
-// Members are optional (an older emulator lacks the later ones: absent means the default), but a
-// member that is there must have its type and range. Unknown members are ignored.
-class Reader {
- public:
-  Reader(const json& o, std::string where) : o_(o), where_(std::move(where)) {
-    if (!o.is_object()) fail("is not an object");
-  }
-  const json* member(const char* key) const {
-    auto it = o_.find(key);
-    return it == o_.end() ? nullptr : &*it;
-  }
-  [[noreturn]] void fail(const std::string& why, const char* key = nullptr) const {
-    std::string what = where_;
-    if (key) what += (what.empty() ? "" : " ") + std::string(key);
-    throw Bad{what + " " + why};
-  }
-  long integer(const char* key, long lo, long hi, long fallback) const {
-    const json* v = member(key);
-    if (!v) return fallback;
-    if (!v->is_number_integer()) fail("is not an integer", key);
-    // An unsigned one above hi (>= 0) is out of range before any cast.
-    bool inRange = v->is_number_unsigned() ? v->get<uint64_t>() <= static_cast<uint64_t>(hi) &&
-                                                 static_cast<int64_t>(v->get<uint64_t>()) >= lo
-                                           : v->get<int64_t>() >= lo && v->get<int64_t>() <= hi;
-    if (!inRange)
-      fail("is outside " + std::to_string(lo) + ".." + std::to_string(hi), key);
-    return static_cast<long>(v->get<int64_t>());
-  }
-  uint64_t count(const char* key) const {
-    const json* v = member(key);
-    if (!v) return 0;
-    if (!v->is_number_unsigned()) fail("is not a count (an integer >= 0)", key);  // negatives are signed
-    return v->get<uint64_t>();
-  }
-  double seconds(const char* key) const {
-    const json* v = member(key);
-    if (!v) return 0;
-    if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < 0 || v->get<double>() > 1e9)
-      fail("is not a number of seconds (0..1e9)", key);
-    return v->get<double>();
-  }
-  bool flag(const char* key) const {
-    const json* v = member(key);
-    if (!v) return false;
-    if (!v->is_boolean()) fail("is not true or false", key);
-    return v->get<bool>();
-  }
-  std::string text(const char* key) const {
-    const json* v = member(key);
-    if (!v) return {};
-    if (!v->is_string()) fail("is not a string", key);
-    return v->get<std::string>();
-  }
-  template <size_t N>
-  std::string oneOf(const char* key, const char* const (&names)[N], const char* fallback) const {
-    const json* v = member(key);
-    if (!v) return fallback;
-    std::string t = text(key);
-    if (std::find(std::begin(names), std::end(names), t) == std::end(names)) fail("is not a known name", key);
-    return t;
-  }
-  // Empty, or an IPv4/IPv6 address as Asio writes it (an IPv6 one may end in %scope).
-  std::string address(const char* key) const {
-    std::string t = text(key);
-    if (t.empty()) return t;
-    unsigned char buffer[sizeof(in6_addr)];
-    std::string ip = t, scope;
-    if (auto pct = t.find('%'); pct != std::string::npos) {
-      ip = t.substr(0, pct);
-      scope = t.substr(pct + 1);
-      if (scope.empty() || scope.size() > 15 ||
-          scope.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
-              std::string::npos)
-        fail("is not an IP address", key);
-    }
-    if (inet_pton(AF_INET6, ip.c_str(), buffer) != 1 && (!scope.empty() || inet_pton(AF_INET, ip.c_str(), buffer) != 1))
-      fail("is not an IP address", key);
-    return t;
-  }
-  // A file name as the device accepts it from NAMES: 0..32 characters 21H..7EH.
-  std::string fileName(const char* key) const {
-    std::string t = text(key);
-    if (t.size() > 32 || std::any_of(t.begin(), t.end(), [](char c) { return c < 0x21 || c > 0x7E; }))
-      fail("is not a file name the device accepts (0..32 characters 21H..7EH)", key);
-    return t;
-  }
-  // Empty or YYYY-MM-DDTHH:MM:SSZ.
-  std::string timestamp(const char* key) const {
-    std::string t = text(key);
-    const std::string shape = "dddd-dd-ddTdd:dd:ddZ";
-    bool ok = t.empty() || t.size() == shape.size();
-    for (size_t i = 0; ok && i < t.size(); ++i)
-      ok = shape[i] == 'd' ? t[i] >= '0' && t[i] <= '9' : t[i] == shape[i];
-    if (!ok) fail("is not a UTC time (YYYY-MM-DDTHH:MM:SSZ)", key);
-    return t;
-  }
-
- private:
-  const json& o_;
-  std::string where_;
-};
-
-}  // namespace
-
 QueryResult parseDocument(const std::string& text, const std::string& path) {
-  json doc;
+  monitor::Document doc;
   try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {
-    // Not only parse_error: a number too large for a double is out_of_range 406 (found by the
-    // fuzz target lsof; it ended the tool with std::terminate). what() is
-    // "[json.exception.parse_error.101] parse error at line 1, column 5: ..."; keep
-    // the part after the tag: the position and the reason.
-    std::string why = e.what();
-    if (auto tag = why.find("] "); why.rfind("[json.exception.", 0) == 0 && tag != std::string::npos)
-      why.erase(0, tag + 2);
-    return failed(Failure::BadDocument, path, "bad answer: " + why);
-  }
-  {
-    auto version = doc.is_object() ? doc.find("tcpnet_monitor") : doc.end();
-    if (!doc.is_object() || version == doc.end() || !version->is_number_integer() || *version != 1)
-      return failed(Failure::BadDocument, path, "not a tcpnet monitor (version 1)");
+    doc = monitor::parse(text);
+  } catch (const monitor::BadDocument& bad) {
+    return failed(Failure::BadDocument, path, bad.what());
   }
   QueryResult r;
   Emulator& e = r.emulator;
+  static_cast<monitor::Header&>(e) = doc;
   e.socket = path;
-  try {
-    Reader top(doc, "");
-    if (!top.member("pid")) top.fail("is missing", "pid");
-    e.pid = top.integer("pid", 2, kMaxPid, 0);  // Linux pids; 1 is init, never an emulator
-    e.image = top.text("image");
-    e.started = top.timestamp("started");
-    e.bind = top.address("bind");
-    e.uptimeSeconds = top.seconds("uptime");
-    e.omitted = top.count("omitted");
-    if (const json* slots = top.member("slots")) {
-      if (!slots->is_array()) top.fail("is not an array", "slots");
-      if (slots->size() > kMaxRows) top.fail("has more than " + std::to_string(kMaxRows) + " rows", "slots");
-      for (size_t i = 0; i < slots->size(); ++i) {
-        Reader s((*slots)[i], "slots[" + std::to_string(i) + "]");
-        Row row;
-        row.pid = e.pid;
-        row.slot = static_cast<int>(s.integer("slot", -1, 31, -1));
-        if (!s.member("state")) s.fail("is missing", "state");
-        row.deviceState = s.oneOf("state", kDeviceStates, "");
-        row.reason = s.oneOf("reason", kReasons, "none");
-        row.listener = s.flag("listener");
-        row.localAddress = s.address("local_address");
-        row.remoteAddress = s.address("remote_address");
-        row.localPort = static_cast<unsigned>(s.integer("local_port", 0, 65535, 0));
-        row.remotePort = static_cast<unsigned>(s.integer("remote_port", 0, 65535, 0));
-        row.bytesReceived = s.count("bytes_received");
-        row.bytesSent = s.count("bytes_sent");
-        row.rxQueued = s.count("rx_queued");
-        row.txQueued = s.count("tx_queued");
-        row.serviceRequest = s.flag("service_request");
-        row.inFile = s.fileName("in_file");
-        row.outFile = s.fileName("out_file");
-        row.ageSeconds = s.seconds("age");
-        row.peerClosed = s.flag("peer_closed");
-        row.finSent = s.flag("fin_sent");
-        e.rows.push_back(std::move(row));
-      }
-    }
-  } catch (const Bad& bad) {
-    return failed(Failure::BadDocument, path, "bad answer: " + bad.what);
-  }
+  e.omitted = doc.omitted;
+  for (monitor::Slot& slot : doc.slots) e.rows.push_back({std::move(slot), e.pid});
   return r;
 }
 

@@ -46,10 +46,10 @@ std::string stateColumn(const Row& r) {
 
 std::string lsofState(const Row& r) {
   if (r.slot < 0) return "CLOSED";  // released by the guest, the host still drains or lingers
-  if (r.deviceState == "failed") return "ERROR";
-  if (r.deviceState == "connecting") return "CONNECTING";
-  if (r.deviceState == "listening") return "LISTEN";
-  if (r.deviceState != "connected") return "CLOSED";
+  if (r.state == "failed") return "ERROR";
+  if (r.state == "connecting") return "CONNECTING";
+  if (r.state == "listening") return "LISTEN";
+  if (r.state != "connected") return "CLOSED";
   // The device keeps the slot connected after either FIN; the guest still holds it.
   if (r.peerClosed) return r.finSent ? "LAST_ACK" : "CLOSE_WAIT";
   return r.finSent ? "FIN_WAIT" : "ESTABLISHED";
@@ -230,47 +230,42 @@ std::string table(const std::vector<Row>& rows, Names& names) {
   return out;
 }
 
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+// A row in the report: the tool's view first (the state as in the table, the device's reason and
+// its own state), then the monitor's members as the protocol writes them, with the endpoints'
+// name after the ports.
+ordered_json reportRow(const Row& r, Names& names) {
+  const ordered_json slot = static_cast<const monitor::Slot&>(r);
+  ordered_json out = {{"slot", slot.at("slot")},
+                      {"state", lsofState(r)},
+                      {"reason", slot.at("reason")},
+                      {"device_state", slot.at("state")}};
+  for (const auto& [key, value] : slot.items()) {
+    if (out.contains(key)) continue;  // slot, reason; the monitor's "state" is device_state here
+    out[key] = value;
+    if (key == "remote_port") out["name"] = endpointName(r, names);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string jsonReport(const std::vector<Emulator>& emulators, Names& names) {
   // ordered_json: members in the documented order (docs/tcpnet-lsof.md).
-  using json = nlohmann::ordered_json;
-  auto ms = [](double seconds) { return std::round(seconds * 1000) / 1000; };  // e.g. 2.704
-  json list = json::array();
+  ordered_json list = ordered_json::array();
   for (const Emulator& m : emulators) {
-    json slots = json::array();
-    for (const Row& r : m.rows) {
-      slots.push_back({{"slot", r.slot},
-                       {"state", lsofState(r)},
-                       {"reason", r.reason},
-                       {"device_state", r.deviceState},
-                       {"listener", r.listener},
-                       {"local_address", r.localAddress},
-                       {"local_port", r.localPort},
-                       {"remote_address", r.remoteAddress},
-                       {"remote_port", r.remotePort},
-                       {"name", endpointName(r, names)},
-                       {"bytes_received", r.bytesReceived},
-                       {"bytes_sent", r.bytesSent},
-                       {"rx_queued", r.rxQueued},
-                       {"tx_queued", r.txQueued},
-                       {"service_request", r.serviceRequest},
-                       {"in_file", r.inFile},
-                       {"out_file", r.outFile},
-                       {"age", ms(r.ageSeconds)},
-                       {"peer_closed", r.peerClosed},
-                       {"fin_sent", r.finSent}});
-    }
-    list.push_back({{"socket", m.socket},
-                    {"pid", m.pid},
-                    {"image", m.image},
-                    {"started", m.started},
-                    {"uptime", ms(m.uptimeSeconds)},
-                    {"bind", m.bind},
-                    {"omitted", m.omitted},
-                    {"slots", std::move(slots)}});
+    ordered_json e = {{"socket", m.socket}};
+    e.update(ordered_json(static_cast<const monitor::Header&>(m)));  // pid, image, started, uptime, bind
+    e["omitted"] = m.omitted;
+    e["slots"] = ordered_json::array();
+    for (const Row& r : m.rows) e["slots"].push_back(reportRow(r, names));
+    list.push_back(std::move(e));
   }
-  json doc = {{"emulators", std::move(list)}};
-  // Paths and resolved names need not be UTF-8: replace bad bytes rather than throw.
-  return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  // Paths and resolved names need not be UTF-8: monitor::line replaces bad bytes rather than throw.
+  return monitor::line(ordered_json{{"emulators", std::move(list)}});
 }
 
 }  // namespace lsof
