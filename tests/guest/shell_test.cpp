@@ -1,6 +1,7 @@
 // The remote shell (NetShell) and TCPNet's handling of bad input, as seen from the host.
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <thread>
 
 #include "guest.h"
@@ -183,6 +184,71 @@ BOOST_AUTO_TEST_CASE(trapping_command_and_handler) {
   Socket e = Socket::connect(w.echoPort, deadline);
   BOOST_REQUIRE(e.sendAll("still alive", deadline));
   BOOST_TEST(e.recv(11, deadline) == "still alive");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Commands read their arguments with Texts.Scanner (NetUtil.OpenArgs); addresses and URLs, which
+// Texts.Scan would split, as one word (NetUtil.Word), quoted or not.
+BOOST_AUTO_TEST_SUITE(command_arguments)
+
+BOOST_AUTO_TEST_CASE(words_names_and_usage) {
+  World& w = world();
+  int closed = freePort();
+  std::string tag = "NetProbe 127.0.0.1:" + std::to_string(closed);
+  BOOST_TEST(shell(w.shellPort, "NetProbe.Connect \"127.0.0.1\" " + std::to_string(closed) + " ~").find(tag + " opened") !=
+             std::string::npos);
+  BOOST_TEST(waitLog(w.shellPort, tag + " {error wconn}", milliseconds(10000)) != "");
+  BOOST_TEST(shell(w.shellPort, "NetProbe.Connect 127.0.0.1").find("NetProbe.Connect host port [File]\n@0") !=
+             std::string::npos);
+  std::string url = "http://127.0.0.1:" + std::to_string(closed) + "/x";
+  BOOST_TEST(shell(w.shellPort, "NetGet.Fetch " + url + " 9x").find("NetGet.Fetch url File") != std::string::npos);
+  BOOST_TEST(shell(w.shellPort, "NetGet.Fetch " + url + " a-b").find("NetGet: not a file name") != std::string::npos);
+}
+
+// "^": the arguments are read from the most recent selection, as System's commands do. A script
+// types "PORT 2" into a new text viewer (Edit.Open puts it at the top of the empty user track:
+// line 0 at rows 19..31, text from column 20, as System.Log's in docs/scripting.md), selects it
+// with a right-drag and runs "NetEcho.Start ^". The port is written nowhere else, so an echo on it
+// and the Log line "NetEcho: port PORT, 2 slots" (on the serial line by HostLog) show that the
+// selection was read.
+BOOST_AUTO_TEST_CASE(arguments_from_the_selection) {
+  namespace fs = std::filesystem;
+  const int port = freePort();
+  const std::string base = workDir() + "/selection", ready = base + ".ready.png";
+  fs::copy_file(preparedImage(), base + ".dsk", fs::copy_options::overwrite_existing);
+  writeFile(base + ".script", "wait-idle 30\n"
+                              "run \"HostLog.Start\"\n"
+                              "run \"Edit.Open Sel.Text\"\n"
+                              "click left 18 25\n"
+                              "type \"" + std::to_string(port) + " 2\"\n"
+                              "press right 18 25\n"
+                              "move 400 25\n"
+                              "release right 400 25\n"
+                              "run \"NetEcho.Start ^\"\n"
+                              "screenshot " + ready + "\n"
+                              "wait 3600\n");
+  Process emu({env("OBERON_BUILD_DIR") + "/emulator/oberon-emu", "--script", base + ".script", "--timeout", "600",
+               "--serial-out", base + ".log", base + ".dsk"},
+              "", base + ".out", base + ".err");
+  auto deadline = Clock::now() + milliseconds(120000);
+  while (!fs::exists(ready)) {
+    BOOST_REQUIRE_MESSAGE(emu.wait(milliseconds(0)) < 0, "oberon-emu stopped: " + readFile(base + ".err"));
+    BOOST_REQUIRE_MESSAGE(Clock::now() < deadline, "the script did not finish within 120 s");
+    std::this_thread::sleep_for(milliseconds(20));  // polling for the marker file
+  }
+  deadline = Clock::now() + milliseconds(20000);
+  Socket s = Socket::connect(port, deadline);
+  BOOST_REQUIRE(s.valid());
+  BOOST_REQUIRE(s.sendAll("selected", deadline));
+  BOOST_TEST(s.recv(8, deadline) == "selected");
+  const std::string line = "NetEcho: port " + std::to_string(port) + ", 2 slots";
+  std::string log = readFile(base + ".log");
+  while (log.find(line) == std::string::npos && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(50));  // polling the serial copy of the Log
+    log = readFile(base + ".log");
+  }
+  BOOST_TEST(log.find(line) != std::string::npos, log);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
