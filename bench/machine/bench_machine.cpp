@@ -2,9 +2,6 @@
 //   1. MIPS of firmware/bench/mips.s, booted over the serial line by our ROM;
 //   2. boot-to-idle time of a disk image (OBERON_IMAGE), in-process, best of 5;
 //   3. host CPU use of the emulator binary over 10 s of guest idle.
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <time.h>
 
@@ -17,6 +14,8 @@
 
 #include "emulator/machine/machine.h"
 #include "firmware/boot_rom.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 
 using namespace risc5;
 using Clock = std::chrono::steady_clock;
@@ -36,8 +35,7 @@ BootRom rom() {
 }
 
 void benchMips() {
-  std::ifstream in(MIPS_SERIAL, std::ios::binary);
-  std::string stream{std::istreambuf_iterator<char>(in), {}};
+  std::string stream = support::readFile(MIPS_SERIAL);
   MachineConfig cfg;
   cfg.switches = 1;  // boot from the serial line
   Machine m(cfg, rom());
@@ -82,19 +80,15 @@ void benchBoot(const char* image) {
 }
 
 void benchIdleCpu(const char* image) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    execl(EMULATOR, EMULATOR, "--headless", "--snapshot", "--quiet", "--timeout", "10", image,
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int status = 0;
-  rusage ru{};
+  support::Child emu({EMULATOR, "--headless", "--snapshot", "--quiet", "--timeout", "10", image},
+                     {.out = support::Stream::inherit(), .err = support::Stream::inherit()});
   auto t0 = Clock::now();
-  wait4(pid, &status, 0, &ru);
+  if (emu.wait(std::chrono::seconds(60)) < 0) {
+    std::printf("idle: the emulator did not stop within 60 s\n");
+    return;
+  }
   double wall = std::chrono::duration<double>(Clock::now() - t0).count();
-  double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-               ru.ru_stime.tv_usec / 1e6;
+  double cpu = emu.cpuSeconds();  // its rusage: user + system
   std::printf("idle: %.2f%% of one core over %.1f s of headless Oberon (boot included)\n",
               100 * cpu / wall, wall);
 }

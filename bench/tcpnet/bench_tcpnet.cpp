@@ -8,13 +8,9 @@
 //
 //   bench_tcpnet [--mib N] [--round-trips N] [--emulator PATH] [--firmware PATH]
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,13 +20,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "echo_load.h"
+#include "tests/support/process.h"
 
 namespace {
 
@@ -41,61 +36,24 @@ using namespace bench;
   std::exit(1);
 }
 
-// ---- oberon-emu with the echo server, killed by its pid at the end.
+// ---- oberon-emu with the echo server (tests/support's Child: killed at the end).
 class Emulator {
  public:
-  Emulator(const std::string& emulator, const std::string& firmware) {
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) die("pipe failed");
-    pid_ = ::fork();
-    if (pid_ < 0) die("fork failed");
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::execl(emulator.c_str(), emulator.c_str(), "--boot-from-serial", "--serial-in", firmware.c_str(),
-              "--serial-out", "-", "--headless", "--timeout", "600", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (line.find('\n') == std::string::npos) {
-      pollfd p{out[0], POLLIN, 0};
-      int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
-      char c[64];
-      ssize_t n;
-      if (left <= 0 || ::poll(&p, 1, left) <= 0 || (n = ::read(out[0], c, sizeof c)) <= 0)
-        die("the echo server printed no port within 10 s (" + emulator + ", " + firmware + ")");
-      line.append(c, static_cast<size_t>(n));
-    }
-    out_ = out[0];
-    port_ = std::atoi(line.c_str());
-    if (port_ <= 0) die("the echo server printed '" + line + "' instead of a port");
-  }
-  ~Emulator() {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    ::close(out_);
+  Emulator(const std::string& emulator, const std::string& firmware)
+      : emu_({emulator, "--boot-from-serial", "--serial-in", firmware, "--serial-out", "-", "--headless", "--timeout",
+              "600"},
+             {.out = support::Stream::pipe(), .err = support::Stream::inherit()}) {
+    auto line = emu_.readLine(Clock::now() + std::chrono::seconds(10));
+    if (!line) die("the echo server printed no port within 10 s (" + emulator + ", " + firmware + ")");
+    port_ = std::atoi(line->c_str());
+    if (port_ <= 0) die("the echo server printed '" + *line + "' instead of a port");
   }
   int port() const { return port_; }
-  // user + system CPU seconds of the emulator process so far (/proc/PID/stat fields 14, 15).
-  double cpuSeconds() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(in)), {});
-    size_t close = s.rfind(')');
-    if (close == std::string::npos) return 0;
-    std::istringstream fields(s.substr(close + 2));
-    std::string f;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> f; ++i) {
-      if (i == 14) utime = std::stoull(f);
-      if (i == 15) stime = std::stoull(f);
-    }
-    return double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
-  }
+  // user + system CPU seconds of the emulator process so far.
+  double cpuSeconds() const { return emu_.cpuSeconds(); }
 
  private:
-  pid_t pid_ = -1;
-  int out_ = -1;
+  support::Child emu_;
   int port_ = 0;
 };
 

@@ -6,32 +6,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
-#include <sstream>
 #include <thread>
 
+#include "tests/support/files.h"
 #include "tests/window/x11_session.h"
 
 using namespace window_test;
 using namespace std::chrono_literals;
-
-namespace {
-
-// utime + stime of a process in seconds (/proc/PID/stat fields 14 and 15).
-double cpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat{std::istreambuf_iterator<char>(in), {}};
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string f;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14) utime = std::stoull(f);
-    if (i == 15) stime = std::stoull(f);
-  }
-  return double(utime + stime) / sysconf(_SC_CLK_TCK);
-}
-
-}  // namespace
 
 int main() {
   const char* image = std::getenv("OBERON_IMAGE");
@@ -40,10 +21,10 @@ int main() {
     return 0;
   }
   Xvfb xvfb;
-  std::string stats = "/tmp/bench-window-" + std::to_string(::getpid()) + ".txt";
-  std::string command = std::string("exec ") + EMULATOR + " --snapshot --zoom 1 --frame-stats '" + image +
-                        "' 2>" + stats;
-  Child emu({"sh", "-c", command}, {xvfb.env()});
+  support::TempDir dir("bench-window");
+  std::string stats = dir.file("stats.txt");
+  Child emu({EMULATOR, "--snapshot", "--zoom", "1", "--frame-stats", image}, xvfb,
+            {.err = support::Stream::file(stats)});
   auto found = x(xvfb, {"xdotool", "search", "--sync", "--name", "Project Oberon"});
   if (found.status != 0) {
     std::printf("window: the emulator's window did not appear\n");
@@ -53,10 +34,10 @@ int main() {
   x(xvfb, {"xdotool", "mousemove", "--window", win, "300", "400"});
   std::this_thread::sleep_for(2s);  // boot and settle before measuring
 
-  double c0 = cpuSeconds(emu.pid());
+  double c0 = emu.cpuSeconds();
   auto t0 = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(10s);
-  double idle = (cpuSeconds(emu.pid()) - c0) /
+  double idle = (emu.cpuSeconds() - c0) /
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("idle: %.2f%% of one core over 10 s with the window open (target < 3%%)\n", 100 * idle);
 
@@ -70,11 +51,10 @@ int main() {
     x(xvfb, {"xdotool", "mouseup", "1"});
   }
   closeGracefully(xvfb, std::stoul(win));
-  emu.waitFor(10s);
+  emu.wait(10s);
   std::ifstream in(stats);
   std::string line;
   while (std::getline(in, line))
     if (line.rfind("frames:", 0) == 0) std::printf("drag: %s\n", line.c_str());
-  std::remove(stats.c_str());
   return 0;
 }

@@ -11,15 +11,14 @@
 
 #include "emulator/machine/machine.h"
 #include "firmware/boot_rom.h"
+#include "tests/support/files.h"
 
 using namespace risc5;
 
 namespace {
 
 std::string helloStream() {
-  std::ifstream in(std::string(ASM_TEST_FIRMWARE_BUILD_DIR) + "/test/hello.serial", std::ios::binary);
-  BOOST_REQUIRE(in);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return support::readFileOrThrow(std::string(ASM_TEST_FIRMWARE_BUILD_DIR) + "/test/hello.serial");
 }
 
 BootRom ourRom() {

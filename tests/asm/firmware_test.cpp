@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "firmware/boot_rom.h"
+#include "tests/support/files.h"
 #include "tools/asm/assembler.h"
 #include "tools/asm/encoding.h"
 #include "tools/asm/formats.h"
@@ -16,21 +17,9 @@ using namespace risc5;
 
 namespace {
 
-std::string readText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  BOOST_TEST_INFO(path);
-  BOOST_REQUIRE(in);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<uint8_t> readBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  BOOST_TEST_INFO(path);
-  BOOST_REQUIRE(in);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+// Whole files; a file that cannot be read fails the test, naming it.
+using support::readBytes;
+std::string readText(const std::string& path) { return support::readFileOrThrow(path); }
 
 assembler::Image assembleFile(const std::string& relative) {
   std::string path = std::string(ASM_TEST_SOURCE_DIR) + "/" + relative;

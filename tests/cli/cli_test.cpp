@@ -5,92 +5,30 @@
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 #include "tools/cli/cli.h"
-
-extern char** environ;
 
 namespace {
 
-namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
-struct Run {
-  int status = -1;  // exit status; -1 if the child was killed or did not end within 30 s
-  std::string out, err;
-};
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A scratch directory for the children's output, removed at the end.
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    std::string t = (fs::temp_directory_path() / "cli-test-XXXXXX").string();
-    dir = ::mkdtemp(t.data());
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-};
+// Exit status (128 + the signal if one ended it; -1 if it did not end within 30 s), stdout, stderr.
+using Run = support::Result;
 
 // Runs buildDir/relative with args; stdin is /dev/null, stdout and stderr are collected.
 Run run(const std::string& relative, const std::vector<std::string>& args) {
-  const char* build = std::getenv("OBERON_BUILD_DIR");
-  BOOST_REQUIRE_MESSAGE(build, "OBERON_BUILD_DIR is not set (run the test through ctest)");
-  std::string exe = std::string(build) + "/" + relative;
+  std::string exe = support::built(relative);
   BOOST_REQUIRE_MESSAGE(::access(exe.c_str(), X_OK) == 0, exe << " is not built");
-
-  Scratch scratch;
-  std::string out = (scratch.dir / "out").string(), err = (scratch.dir / "err").string();
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&files, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> argv{exe.data()};
-  std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, exe.c_str(), &files, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&files);
-  BOOST_REQUIRE_MESSAGE(rc == 0, "cannot start " << exe);
-
-  Run r;
-  int st = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (::waitpid(pid, &st, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &st, 0);
-      BOOST_ERROR(exe << " did not end within 30 s");
-      return r;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  if (WIFEXITED(st)) r.status = WEXITSTATUS(st);
-  r.out = readFile(out);
-  r.err = readFile(err);
+  std::vector<std::string> argv{exe};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Run r = support::run(argv, 30s);
+  if (r.timedOut) BOOST_ERROR(exe << " did not end within 30 s");
   return r;
 }
 

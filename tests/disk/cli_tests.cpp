@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "disk_test_support.h"
+#include "tests/support/process.h"
 #include "underfull_support.h"
 
 using namespace disktest;
@@ -22,29 +23,16 @@ struct Run {
   std::string out, err;
 };
 
-std::string shellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Runs the tool (bounded by timeout(1)) in `cwd` and collects its exit status and output.
+// Runs the tool (bounded: 60 s) in `cwd` and collects its exit status and output.
 Run tool(const TempDir& dir, const std::vector<std::string>& args) {
-  std::string cmd = std::string("cd ") + shellQuote(dir.file("")) + " && timeout 60 " + shellQuote(OBERON_DISK_EXE);
-  for (const auto& a : args) {
-    cmd += ' ';
-    cmd += shellQuote(a);
-  }
-  cmd += " >" + shellQuote(dir.file(".out")) + " 2>" + shellQuote(dir.file(".err"));
-  int rc = std::system(cmd.c_str());
-  Run r;
-  if (rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) < 124) r.status = WEXITSTATUS(rc);
-  auto out = readBytes(dir.file(".out")), err = readBytes(dir.file(".err"));
-  r.out.assign(out.begin(), out.end());
-  r.err.assign(err.begin(), err.end());
-  fs::remove(dir.file(".out"));
-  fs::remove(dir.file(".err"));
-  return r;
+  std::vector<std::string> argv = {OBERON_DISK_EXE};
+  argv.insert(argv.end(), args.begin(), args.end());
+  support::Result r = support::run(argv, std::chrono::seconds(60), {.cwd = dir.str()});
+  Run out;
+  if (!r.timedOut && !r.signaled) out.status = r.status;
+  out.out = r.out;
+  out.err = r.err;
+  return out;
 }
 
 bool oneLine(const std::string& s) { return !s.empty() && s.back() == '\n' && s.find('\n') == s.size() - 1; }

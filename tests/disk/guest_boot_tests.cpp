@@ -7,8 +7,6 @@
 // ours give and never leave a page underfull; on a directory with underfull pages that we
 // changed, Oberon boots, finds, copies and lists the files; and Oberon's own delete damages such
 // a directory where ours does not, which is what check's note says.
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <fstream>
@@ -17,6 +15,7 @@
 #include "emulator/disk/disk_image.h"
 #include "emulator/disk/file_system.h"
 #include "emulator/disk/fs_check.h"
+#include "tests/support/process.h"
 #include "underfull_support.h"
 
 using namespace oberondisk;
@@ -42,23 +41,21 @@ std::string zName(int i) {
   return name + ".Txt";
 }
 
+// The exit status, or -1 if it did not end in time (killed) or a signal ended it.
+int exitStatus(const support::Result& r) { return r.timedOut || r.signaled ? -1 : r.status; }
+
 int boot(const std::string& image, const std::string& png) {
-  std::string cmd = "timeout 60 '";
-  cmd += kEmulator;
-  cmd += "' --headless --snapshot --quiet --until-idle --timeout 20 --screenshot '" + png + "' '" + image + "'";
-  int rc = std::system(cmd.c_str());
-  return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return exitStatus(support::run({kEmulator, "--headless", "--snapshot", "--quiet", "--until-idle", "--timeout", "20",
+                                  "--screenshot", png, image},
+                                 std::chrono::seconds(60)));
 }
 
 // Runs a script (docs/scripting.md) on the image, which the guest may change (no snapshot).
 int runScript(const TempDir& dir, const std::string& image, const std::string& lines) {
   std::string script = dir.file("script.txt");
   std::ofstream(script, std::ios::binary | std::ios::trunc) << "wait-idle 30\n" << lines;
-  std::string cmd = "timeout 150 '";
-  cmd += kEmulator;
-  cmd += "' --quiet --timeout 120 --script '" + script + "' '" + image + "'";
-  int rc = std::system(cmd.c_str());
-  return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return exitStatus(support::run({kEmulator, "--quiet", "--timeout", "120", "--script", script, image},
+                                 std::chrono::seconds(150)));
 }
 
 std::vector<std::string> listed(const std::string& image) {

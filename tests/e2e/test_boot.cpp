@@ -3,60 +3,34 @@
 #define BOOST_TEST_MODULE e2e_boot
 #include <boost/test/unit_test.hpp>
 
-#include <png.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
+#include "tests/support/files.h"
 #include "tests/support/png_read.h"
 #include "tests/support/process.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using support::buildDir;
+using support::emulator;
+using support::image;
+using support::readFile;
 
 namespace {
-
-std::string buildDir() {
-  const char* d = std::getenv("OBERON_BUILD_DIR");
-  BOOST_REQUIRE_MESSAGE(d, "OBERON_BUILD_DIR is not set (run through ctest)");
-  return d;
-}
-std::string emulator() { return buildDir() + "/emulator/oberon-emu"; }
-
-// The stock image: required. A missing image fails here rather than passing silently.
-std::string image() {
-  const char* p = std::getenv("OBERON_IMAGE");
-  BOOST_REQUIRE_MESSAGE(p && *p, "OBERON_IMAGE is not set: point it at a Project Oberon disk image");
-  BOOST_REQUIRE_MESSAGE(fs::exists(p), std::string("OBERON_IMAGE does not exist: ") + p);
-  return p;
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static inline int counter = 0;
-};
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 // The desktop of the stock image: System.Log at the top of the right track (x >= 640) and
 // System.Tool below it at y = 256; each viewer's title bar is inverted (white) and the left
 // track is empty (black).
-void checkDesktop(const e2e::Picture& pic, int width, int height) {
+void checkDesktop(const support::Picture& pic, int width, int height) {
+  BOOST_TEST(pic.bitDepth == 1);  // the emulator's screenshots are 1-bit grey
   BOOST_TEST(pic.width == width);
   BOOST_TEST(pic.height == height);
   const int track = width * 5 / 8;  // Oberon's default user track: 5/8 of the width
@@ -74,12 +48,12 @@ void checkDesktop(const e2e::Picture& pic, int width, int height) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(boots_the_stock_image_until_idle) {
-  TempDir tmp;
-  fs::path copy = tmp.path / "oberon.dsk";
+  support::TempDir tmp("e2e");
+  fs::path copy = tmp.path() / "oberon.dsk";
   fs::copy_file(image(), copy);
   std::string before = readFile(copy);
-  fs::path shot = tmp.path / "desktop.png";
-  auto r = e2e::run({emulator(), "--snapshot", "--until-idle", "--timeout", "20", "--screenshot",
+  fs::path shot = tmp.path() / "desktop.png";
+  auto r = support::run({emulator(), "--snapshot", "--until-idle", "--timeout", "20", "--screenshot",
                      shot.string(), "--leds", copy.string()},
                     60s);
   BOOST_TEST_MESSAGE("boot to idle took " << r.seconds << " s");
@@ -89,22 +63,22 @@ BOOST_AUTO_TEST_CASE(boots_the_stock_image_until_idle) {
   BOOST_TEST(r.err.find("(80H)") != std::string::npos);
   BOOST_TEST(r.err.find("(82H)") != std::string::npos);
   BOOST_TEST(r.err.find("(84H)") != std::string::npos);
-  checkDesktop(e2e::loadPng(shot), 1024, 768);
+  checkDesktop(support::loadPng(shot), 1024, 768);
   BOOST_TEST((readFile(copy) == before), "--snapshot must leave the image byte-identical");
 }
 
 BOOST_AUTO_TEST_CASE(boots_at_another_size_with_more_memory) {
-  TempDir tmp;
-  fs::path shot = tmp.path / "big.png";
-  auto r = e2e::run({emulator(), "--snapshot", "--until-idle", "--timeout", "20", "--mem", "4", "--size",
+  support::TempDir tmp("e2e");
+  fs::path shot = tmp.path() / "big.png";
+  auto r = support::run({emulator(), "--snapshot", "--until-idle", "--timeout", "20", "--mem", "4", "--size",
                      "1280x1024", "--screenshot", shot.string(), image()},
                     60s);
   BOOST_REQUIRE_MESSAGE(r.status == 0, "exit status " << r.status << ": " << r.err);
-  checkDesktop(e2e::loadPng(shot), 1280, 1024);
+  checkDesktop(support::loadPng(shot), 1280, 1024);
 }
 
 BOOST_AUTO_TEST_CASE(boots_a_program_over_the_serial_line) {
-  auto r = e2e::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/firmware/test/hello.serial",
+  auto r = support::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/firmware/test/hello.serial",
                      "--serial-out", "-", "--until-idle", "--timeout", "10", "--leds"},
                     30s);
   BOOST_REQUIRE_MESSAGE(r.status == 0, "exit status " << r.status << ": " << r.err);
@@ -114,7 +88,7 @@ BOOST_AUTO_TEST_CASE(boots_a_program_over_the_serial_line) {
 }
 
 BOOST_AUTO_TEST_CASE(a_jump_outside_memory_stops_with_a_reason) {
-  auto r = e2e::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/fault.serial",
+  auto r = support::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/fault.serial",
                      "--timeout", "10"},
                     30s);
   BOOST_TEST(r.status == 3);
@@ -123,7 +97,7 @@ BOOST_AUTO_TEST_CASE(a_jump_outside_memory_stops_with_a_reason) {
 }
 
 BOOST_AUTO_TEST_CASE(a_trap_loop_is_detected) {
-  auto r = e2e::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/traploop.serial",
+  auto r = support::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/traploop.serial",
                      "--timeout", "20"},
                     40s);
   BOOST_TEST(r.status == 4);
@@ -134,7 +108,7 @@ BOOST_AUTO_TEST_CASE(a_trap_loop_is_detected) {
 // interrupts, no nesting when the handler enables interrupts, CLI in the handler outlives RTI,
 // STI lets ticks in again. The program prints R0 if every check held.
 BOOST_AUTO_TEST_CASE(interrupts_with_the_real_timer) {
-  auto r = e2e::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/interrupts.serial",
+  auto r = support::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/interrupts.serial",
                      "--serial-out", "-", "--until-idle", "--timeout", "20"},
                     40s);
   BOOST_TEST(r.status == 0, r.err);
@@ -142,7 +116,7 @@ BOOST_AUTO_TEST_CASE(interrupts_with_the_real_timer) {
 }
 
 BOOST_AUTO_TEST_CASE(until_idle_gives_up_at_the_timeout) {
-  auto r = e2e::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/spin.serial",
+  auto r = support::run({emulator(), "--boot-from-serial", "--serial-in", buildDir() + "/tests/e2e/spin.serial",
                      "--until-idle", "--timeout", "1"},
                     30s);
   BOOST_TEST(r.status == 2);
@@ -151,40 +125,40 @@ BOOST_AUTO_TEST_CASE(until_idle_gives_up_at_the_timeout) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_images_and_options_give_one_line_errors) {
-  TempDir tmp;
-  auto oneLine = [](const e2e::Result& r) {
+  support::TempDir tmp("e2e");
+  auto oneLine = [](const support::Result& r) {
     return r.status == 1 && !r.err.empty() && r.err.find('\n') == r.err.size() - 1;
   };
-  auto missing = e2e::run({emulator(), "--headless", (tmp.path / "none.dsk").string()}, 10s);
+  auto missing = support::run({emulator(), "--headless", (tmp.path() / "none.dsk").string()}, 10s);
   BOOST_TEST(oneLine(missing), missing.err);
   BOOST_TEST(missing.err.find("cannot open") != std::string::npos);
 
-  fs::path empty = tmp.path / "empty.dsk";
+  fs::path empty = tmp.path() / "empty.dsk";
   std::ofstream(empty).close();
-  auto e = e2e::run({emulator(), "--headless", empty.string()}, 10s);
+  auto e = support::run({emulator(), "--headless", empty.string()}, 10s);
   BOOST_TEST(oneLine(e), e.err);
   BOOST_TEST(e.err.find("empty") != std::string::npos);
 
-  fs::path junk = tmp.path / "junk.dsk";
+  fs::path junk = tmp.path() / "junk.dsk";
   std::ofstream(junk) << std::string(100000, 'x');
-  auto j = e2e::run({emulator(), "--headless", junk.string()}, 10s);
+  auto j = support::run({emulator(), "--headless", junk.string()}, 10s);
   BOOST_TEST(oneLine(j), j.err);
   BOOST_TEST(j.err.find("not an Oberon image") != std::string::npos);
 
-  fs::path truncated = tmp.path / "truncated.dsk";
+  fs::path truncated = tmp.path() / "truncated.dsk";
   {
     std::string head = readFile(image()).substr(0, 1024);  // the root directory sector only
     std::ofstream(truncated, std::ios::binary) << head;
   }
-  auto t = e2e::run({emulator(), "--headless", truncated.string()}, 10s);
+  auto t = support::run({emulator(), "--headless", truncated.string()}, 10s);
   BOOST_TEST(oneLine(t), t.err);
   BOOST_TEST(t.err.find("truncated") != std::string::npos);
 
   // Cut where the file system still goes on: refused before the CPU runs (it used to boot to a
   // black screen until the timeout), naming the problem and the disk tool.
-  fs::path cut = tmp.path / "cut.dsk";
+  fs::path cut = tmp.path() / "cut.dsk";
   std::ofstream(cut, std::ios::binary) << readFile(image()).substr(0, 500000);
-  auto c = e2e::run({emulator(), "--headless", "--until-idle", "--timeout", "20", cut.string()}, 30s);
+  auto c = support::run({emulator(), "--headless", "--until-idle", "--timeout", "20", cut.string()}, 30s);
   BOOST_TEST(oneLine(c), c.err);
   BOOST_TEST(c.err.find("cannot boot (truncated or damaged)") != std::string::npos, c.err);
   BOOST_TEST(c.err.find("outside the image") != std::string::npos, c.err);
@@ -192,46 +166,37 @@ BOOST_AUTO_TEST_CASE(bad_images_and_options_give_one_line_errors) {
   BOOST_TEST(c.seconds < 5.0);
 
   // Usage errors: one line too, with the status every tool gives them (64).
-  auto usage = [](const e2e::Result& r) {
+  auto usage = [](const support::Result& r) {
     return r.status == 64 && !r.err.empty() && r.err.find('\n') == r.err.size() - 1;
   };
   // A directory that loops (the root's first child pointer back to the root): FileDir.Init
   // would walk it for ever at boot. Refused before the CPU runs.
-  fs::path loop = tmp.path / "loop.dsk";
+  fs::path loop = tmp.path() / "loop.dsk";
   {
     std::string bytes = readFile(image());
     const uint32_t rootAdr = 29;  // sector 1 * 29, at image byte 0; p0 is the page's third word
     for (int i = 0; i < 4; ++i) bytes[8 + i] = static_cast<char>(rootAdr >> (8 * i));
     std::ofstream(loop, std::ios::binary) << bytes;
   }
-  auto l = e2e::run({emulator(), "--headless", "--until-idle", "--timeout", "20", loop.string()}, 30s);
+  auto l = support::run({emulator(), "--headless", "--until-idle", "--timeout", "20", loop.string()}, 30s);
   BOOST_TEST(oneLine(l), l.err);
   BOOST_TEST(l.err.find("used twice") != std::string::npos, l.err);
 
-  auto size = e2e::run({emulator(), "--size", "1000x700", image()}, 10s);
+  auto size = support::run({emulator(), "--size", "1000x700", image()}, 10s);
   BOOST_TEST(usage(size), size.status << " " << size.err);
-  auto flag = e2e::run({emulator(), "--no-such-flag", image()}, 10s);
+  auto flag = support::run({emulator(), "--no-such-flag", image()}, 10s);
   BOOST_TEST(usage(flag), flag.status << " " << flag.err);
-  auto mem = e2e::run({emulator(), "--mem", "999", image()}, 10s);
+  auto mem = support::run({emulator(), "--mem", "999", image()}, 10s);
   BOOST_TEST(usage(mem), mem.status << " " << mem.err);
 }
 
 BOOST_AUTO_TEST_CASE(a_running_emulator_locks_its_image) {
-  TempDir tmp;
-  fs::path copy = tmp.path / "locked.dsk";
+  support::TempDir tmp("e2e");
+  fs::path copy = tmp.path() / "locked.dsk";
   fs::copy_file(image(), copy);
   // The first emulator holds the image (not in snapshot mode) while the second tries it.
   std::vector<std::string> first = {emulator(), "--headless", "--timeout", "3", copy.string()};
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> a;
-    for (auto& s : first) a.push_back(s.data());
-    a.push_back(nullptr);
-    int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 2);
-    execv(a[0], a.data());
-    _exit(127);
-  }
+  support::Child holder(first);
   // Wait (bounded) until the first emulator holds the lock: our own probe then fails.
   bool locked = false;
   for (int i = 0; i < 200 && !locked; ++i) {
@@ -241,11 +206,10 @@ BOOST_AUTO_TEST_CASE(a_running_emulator_locks_its_image) {
     if (!locked) ::usleep(10000);  // polling a lock: there is no event to wait for
   }
   BOOST_TEST(locked);
-  auto second = e2e::run({emulator(), "--headless", "--until-idle", copy.string()}, 10s);
+  auto second = support::run({emulator(), "--headless", "--until-idle", copy.string()}, 10s);
   BOOST_TEST(second.status == 1);
   BOOST_TEST(second.err.find("in use") != std::string::npos);
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "SIGTERM ends the emulator cleanly");
+  holder.signal(SIGTERM);
+  BOOST_TEST(holder.wait(30s) == 0, "SIGTERM ends the emulator cleanly");
+  BOOST_TEST(!holder.signaled());
 }

@@ -13,15 +13,15 @@
 #include <stdexcept>
 #include <string>
 
+#include "tests/support/files.h"
 #include "tests/support/process.h"
-#include "tests/support/scratch.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
 
-using e2e::need;
+using support::need;
 
 std::string quote(const std::string& s) {
   std::string q = "'";
@@ -30,8 +30,8 @@ std::string quote(const std::string& s) {
 }
 
 struct Scratch {
-  e2e::ScratchDir dir{"oberon-frontdoor"};
-  fs::path root = dir.path, tree, cwd;
+  support::TempDir dir{"oberon-frontdoor"};
+  fs::path root = dir.path(), tree, cwd;
   Scratch() {
     tree = root / "oberon-net";
     cwd = root / "elsewhere";
@@ -48,10 +48,10 @@ struct Scratch {
     fs::copy_file(stock, cwd / "stock.dsk");
   }
   // Runs `command` with bash in the folder `elsewhere` (not the tree), the build reused.
-  e2e::Result sh(const std::string& command, std::chrono::milliseconds deadline = 120s) const {
+  support::Result sh(const std::string& command, std::chrono::milliseconds deadline = 120s) const {
     std::string line = "cd " + quote(cwd.string()) + " && export OBERON_BUILD_DIR=" + quote(need("OBERON_BUILD_DIR")) +
                        " && unset OBERON_IMAGE DISPLAY WAYLAND_DISPLAY && " + command;
-    return e2e::run({"bash", "-c", line}, deadline);
+    return support::run({"bash", "-c", line}, deadline);
   }
   std::string script() const { return "../oberon-net/run-oberon.sh"; }
 };
@@ -73,7 +73,7 @@ BOOST_AUTO_TEST_CASE(paths_are_the_users_and_each_stock_image_has_its_own_copy) 
 
   // Another image (the stock one with a file added): its own working copy, and it says so.
   fs::copy_file(s.cwd / "stock.dsk", s.cwd / "other.dsk");
-  auto add = e2e::run({need("OBERON_BUILD_DIR") + "/tools/oberon-disk/oberon-disk", "add", (s.cwd / "other.dsk").string(),
+  auto add = support::run({need("OBERON_BUILD_DIR") + "/tools/oberon-disk/oberon-disk", "add", (s.cwd / "other.dsk").string(),
                   need("OBERON_SOURCE_DIR") + "/oberon/Net.Tool", "Extra.Tool", "--text"}, 30s);
   BOOST_TEST_REQUIRE(add.status == 0, add.err);
   r = s.sh(s.script() + " other.dsk -- --until-idle --timeout 60");

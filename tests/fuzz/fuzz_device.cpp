@@ -76,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         case 4:  // a peer connects to one of the device's ports
           if (!ports.empty() && peers.size() < 40) {
-            int fd = connectTo(ports[in.byte() % ports.size()]);
+            int fd = Socket::connect(ports[in.byte() % ports.size()], soon()).release();
             if (fd >= 0) {
               nonblocking(fd);
               peers.push_back(fd);

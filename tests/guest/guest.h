@@ -12,68 +12,57 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+#include "tests/support/socket.h"
+
 namespace guest {
 
-using Clock = std::chrono::steady_clock;
+using support::Clock;
 using std::chrono::milliseconds;
+using support::freePort;    // a loopback port that had no listener a moment ago
+using support::randomBytes;
+using support::readFile;
+using support::writeFile;
+inline std::string env(const char* name) { return support::need(name); }  // fails the test if unset
 
-// A child process with stdin/stdout/stderr redirected to files ("" = /dev/null).
-class Process {
+// A child process with stdin/stdout/stderr from/to files ("" = /dev/null).
+class Process : public support::Child {
  public:
-  Process(const std::vector<std::string>& argv, const std::string& in = "",
-          const std::string& out = "", const std::string& err = "");
-  ~Process();  // SIGKILL if still running, then reap
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  int wait(milliseconds limit);  // exit status, or -1 if it was still running at the limit
-  void terminate();              // SIGTERM, up to 5 s, then SIGKILL
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = -1;
+  Process(const std::vector<std::string>& argv, const std::string& in = "", const std::string& out = "",
+          const std::string& err = "")
+      : support::Child(argv, {.in = support::Stream::file(in),
+                              .out = support::Stream::file(out),
+                              .err = support::Stream::file(err)}) {}
 };
 
-// Runs argv to completion; returns {status or -1 at the limit, stdout}.
-struct RunResult {
-  int status;
-  std::string out;
-};
-RunResult run(const std::vector<std::string>& argv, milliseconds limit, const std::string& in = "");
+// Runs argv to completion (killed at the limit: status -1) with `in` on stdin; .status, .out.
+using RunResult = support::Result;
+inline RunResult run(const std::vector<std::string>& argv, milliseconds limit, const std::string& in = "") {
+  return support::run(argv, limit, {}, in);
+}
 
-std::string readFile(const std::string& path);
-void writeFile(const std::string& path, const std::string& bytes);
-std::string randomBytes(size_t n, unsigned seed);
-int freePort();  // a loopback port that had no listener a moment ago
-std::string env(const char* name);  // fails the test (throws) if unset
-
-// Loopback TCP client and listener sockets with deadline-bounded operations.
-class Socket {
+// Loopback sockets (tests/support) whose connect tries again until the deadline: the guest's
+// servers open their ports a moment after a command.
+class Socket : public support::Socket {
  public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket();
-  Socket(Socket&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Socket(const Socket&) = delete;
-  static Socket connect(int port, Clock::time_point deadline);  // retries until the deadline
-  static Socket listen(int& port);                               // port 0: the OS chooses
-  Socket accept(Clock::time_point deadline);
-  bool sendAll(const std::string& bytes, Clock::time_point deadline);
-  std::string recv(size_t n, Clock::time_point deadline);  // until n bytes, EOF or deadline
-  std::string recvSome(Clock::time_point deadline);        // what is there (>= 1 byte), "" at EOF
-  bool eof(Clock::time_point deadline);                    // drains; true at EOF before deadline
-  bool endsWithReset(Clock::time_point deadline);          // drains; true if a reset ends it
-  void shutdownSend();
-  void reset();  // SO_LINGER 0 + close: the peer gets RST
-  bool valid() const { return fd_ >= 0; }
-
- private:
-  int drain(Clock::time_point deadline);
-  int fd_ = -1;
+  Socket() = default;
+  Socket(support::Socket&& s) : support::Socket(std::move(s)) {}
+  static Socket connect(int port, Clock::time_point deadline) { return support::Socket::connectRetrying(port, deadline); }
+  static Socket listen(int& port) {  // port 0: the OS chooses, and port is set
+    support::Socket s = support::Socket::listen(port);
+    port = s.localPort();
+    return s;
+  }
+  Socket accept(Clock::time_point deadline) { return support::Socket::accept(deadline); }
 };
 
 // The prepared image (all network modules and tests/guest/TCPNetTest.Mod compiled, Bad.Mod
-// added), made once per test run in a temporary folder that is removed at exit.
+// added), made once per process in workDir(), a temporary folder removed at exit. Under ctest it
+// is made once for all entries (the fixture guest/prepared_image) at $OBERON_GUEST_IMAGE.
 const std::string& preparedImage();
+// Makes the prepared image at `path` (the fixture's entry: guest_net_tests --run_test=setup).
+void makePreparedImage(const std::string& path);
 std::string workDir();
 
 // oberon-emu running a copy of the prepared image; `commands` run at boot ("Mod.Cmd args");

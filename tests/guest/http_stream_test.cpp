@@ -51,15 +51,7 @@ std::string getStatus(int port, const std::string& path, std::string* body = nul
 }
 
 // The request header the guest sent on `peer` (up to the empty line), "" at the deadline.
-std::string readHeader(Socket& peer, Clock::time_point deadline) {
-  std::string h;
-  while (h.find("\r\n\r\n") == std::string::npos) {
-    std::string part = peer.recvSome(deadline);
-    if (part.empty()) break;
-    h += part;
-  }
-  return h;
-}
+std::string readHeader(Socket& peer, Clock::time_point deadline) { return peer.readUntil("\r\n\r\n", deadline); }
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(put_one_mib_round_trip) {

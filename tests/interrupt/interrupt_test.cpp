@@ -16,15 +16,15 @@
 #include <stdexcept>
 #include <string>
 
+#include "tests/support/files.h"
 #include "tests/support/process.h"
-#include "tests/support/scratch.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
 
-using e2e::need;
+using support::need;
 
 struct Phase {
   int ticks = -1, ms = -1;
@@ -33,10 +33,10 @@ struct Phase {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_guest_interrupt_handler_counts_guest_time) {
-  e2e::ScratchDir scratch("oberon-interrupt");
-  const fs::path& dir = scratch.path;
+  support::TempDir scratch("oberon-interrupt");
+  const fs::path& dir = scratch.path();
   const std::string build = need("OBERON_BUILD_DIR"), source = need("OBERON_SOURCE_DIR");
-  auto r = e2e::run({"env", "OBERON_EMU=" + build + "/emulator/oberon-emu",
+  auto r = support::run({"env", "OBERON_EMU=" + build + "/emulator/oberon-emu",
                      "OBERON_DISK=" + build + "/tools/oberon-disk/oberon-disk", source + "/disk-images/prepare",
                      "--image", need("OBERON_IMAGE"), "--out", (dir / "int.dsk").string(),
                      source + "/tests/interrupt/IntTest.Mod"},
@@ -44,11 +44,11 @@ BOOST_AUTO_TEST_CASE(a_guest_interrupt_handler_counts_guest_time) {
   BOOST_REQUIRE_MESSAGE(r.status == 0, r.out << r.err);
   // HostLog (compiled into every prepared image) copies System.Log to RS232.
   std::ofstream(dir / "s.txt") << "wait-idle\nrun \"HostLog.Start\"\nrun \"IntTest.Run\"\nwait 2.8\n";
-  r = e2e::run({build + "/emulator/oberon-emu", "--snapshot", "--script", (dir / "s.txt").string(), "--serial-out",
+  r = support::run({build + "/emulator/oberon-emu", "--snapshot", "--script", (dir / "s.txt").string(), "--serial-out",
                 (dir / "serial").string(), "--timeout", "60", (dir / "int.dsk").string()},
                90s);
   BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
-  std::string log = e2e::readFile(dir / "serial");
+  std::string log = support::readFile(dir / "serial");
   for (char& c : log)
     if (c == '\r') c = '\n';
   std::map<std::string, Phase> phases;

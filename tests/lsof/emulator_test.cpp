@@ -72,13 +72,12 @@ struct Emu {
     std::vector<std::string> argv = {emulatorPath(), "--boot-from-serial", "--serial-in", writeSerial(dir.path, p, q),
                                      "--headless", "--timeout", "60"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    child = std::make_unique<Child>(argv, std::vector<std::string>{env}, "", dir.path + "/emu.err",
-                                    std::vector<std::string>{}, beforeExec);
+    child = std::make_unique<Child>(argv, std::vector<std::string>{env}, "", dir.path + "/emu.err", beforeExec);
     socket = (xdg ? dir.path + "/oberon-emu" : "/tmp/oberon-emu-" + std::to_string(::geteuid())) + "/oberon-emu-" +
              std::to_string(child->pid()) + ".tcpnet";
   }
   Run tool(const std::vector<std::string>& args, const std::vector<std::string>& prefix = {}) {
-    return runTool(args, {env}, dir.path, prefix);
+    return runTool(args, {env}, prefix);
   }
   // The tool's --json rows, keyed by slot.
   std::map<int, Slot> slots(const std::vector<std::string>& args = {}) {
@@ -118,34 +117,12 @@ std::vector<std::vector<std::string>> words(const std::string& table) {
   return lines;
 }
 
-// A loopback client of the guest's echo slot.
-struct Client {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  unsigned localPort = 0;
-  explicit Client(unsigned port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    timeval tv{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    localPort = ntohs(a.sin_port);
-  }
-  ~Client() { ::close(fd); }
-};
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(emulator)
 
 BOOST_AUTO_TEST_CASE(live_emulator_table_json_filters) {
-  if (!haveBinaries()) {
-    BOOST_TEST_MESSAGE("skipped: oberon-emu, tcpnet-lsof or guest.serial not built under $OBERON_BUILD_DIR");
-    return;
-  }
+  requireBinaries();
   Socat peer;
   BOOST_REQUIRE(waitFor([&] { return listening(peer.port); }, 5s));
   unsigned refusedPort = freePort();
@@ -223,20 +200,14 @@ BOOST_AUTO_TEST_CASE(live_emulator_table_json_filters) {
 
   // A client of the echo slot: 5 bytes there and back.
   {
-    Client c(L);
-    BOOST_REQUIRE(::write(c.fd, "12345", 5) == 5);
-    char back[8] = {};
-    size_t got = 0;
-    while (got < 5) {
-      ssize_t n = ::read(c.fd, back + got, 5 - got);
-      BOOST_REQUIRE(n > 0);
-      got += static_cast<size_t>(n);
-    }
-    BOOST_TEST(std::string(back) == "12345");
+    support::Socket c = support::Socket::connect(static_cast<int>(L), support::Clock::now() + 5s);
+    BOOST_REQUIRE(c.valid());
+    BOOST_REQUIRE(c.sendAll("12345", support::Clock::now() + 5s));
+    BOOST_TEST(c.recv(5, support::Clock::now() + 5s) == "12345");
     BOOST_REQUIRE(waitFor([&] { s = emu.slots(); return s[0].num("bytes_sent") == 5; }, 5s));
     BOOST_TEST(s[0].text("state") == "ESTABLISHED");
     BOOST_TEST(s[0].num("bytes_received") == 5);
-    BOOST_TEST(s[0].num("remote_port") == c.localPort);
+    BOOST_TEST(s[0].num("remote_port") == c.localPort());
     BOOST_TEST(s[1].text("state") == "LISTEN");  // the second serving slot still waits
 
     // Filters.
@@ -299,8 +270,7 @@ BOOST_AUTO_TEST_CASE(live_emulator_table_json_filters) {
     }
   } else {
     ::chmod(emu.dir.path.c_str(), 0);
-    TempDir scratch;  // the tool's output cannot go to the locked directory
-    Run denied = runTool({"--socket", emu.socket}, {emu.env}, scratch.path);
+    Run denied = runTool({"--socket", emu.socket}, {emu.env});
     BOOST_TEST(denied.code == 2);
     BOOST_TEST(denied.err.find("permission denied") != std::string::npos, denied.err);
     ::chmod(emu.dir.path.c_str(), 0700);
@@ -313,28 +283,28 @@ BOOST_AUTO_TEST_CASE(live_emulator_table_json_filters) {
 }
 
 BOOST_AUTO_TEST_CASE(wrong_paths) {
-  if (!haveBinaries()) return;
+  requireBinaries();
   TempDir dir;
-  Run missing = runTool({"--socket", dir.path + "/nothing.tcpnet"}, {}, dir.path);
+  Run missing = runTool({"--socket", dir.path + "/nothing.tcpnet"}, {});
   BOOST_TEST(missing.code == 2);
   BOOST_TEST(missing.err.find("nothing.tcpnet: no such socket") != std::string::npos, missing.err);
   std::ofstream(dir.path + "/file.tcpnet") << "x";
-  Run plain = runTool({"--socket", dir.path + "/file.tcpnet"}, {}, dir.path);
+  Run plain = runTool({"--socket", dir.path + "/file.tcpnet"}, {});
   BOOST_TEST(plain.code == 2);
   BOOST_TEST(plain.err.find("not a socket") != std::string::npos, plain.err);
-  Run noDir = runTool({"--dir", dir.path + "/none"}, {}, dir.path);
+  Run noDir = runTool({"--dir", dir.path + "/none"}, {});
   BOOST_TEST(noDir.code == 2);
   BOOST_TEST(noDir.err.find("cannot read directory") != std::string::npos, noDir.err);
-  Run empty = runTool({}, {"XDG_RUNTIME_DIR=" + dir.path}, dir.path);  // no emulator there
+  Run empty = runTool({}, {"XDG_RUNTIME_DIR=" + dir.path});  // no emulator there
   BOOST_TEST(empty.code == 1);
   BOOST_TEST(empty.out.empty());
-  Run usage = runTool({"--bogus"}, {}, dir.path);
+  Run usage = runTool({"--bogus"}, {});
   BOOST_TEST(usage.code == 64);  // a usage error (EX_USAGE); tests/cli checks the conventions
   BOOST_TEST(usage.err == "tcpnet-lsof: unrecognised option '--bogus' (see --help)\n", usage.err);
 }
 
 BOOST_AUTO_TEST_CASE(dead_emulator) {
-  if (!haveBinaries()) return;
+  requireBinaries();
   unsigned nobody = freePort();
   Emu emu(nobody, nobody);
   BOOST_REQUIRE(waitFor([&] { return emu.tool({}).code == 0; }, 10s));  // it answers: slots listed
@@ -375,7 +345,7 @@ BOOST_AUTO_TEST_CASE(dead_emulator) {
 // monitor. Now the socket lives in a directory of our own, so what lies at the old names does not
 // matter. The child plants both before it becomes the emulator (same pid).
 BOOST_AUTO_TEST_CASE(files_planted_at_the_old_paths_do_not_matter) {
-  if (!haveBinaries()) return;
+  requireBinaries();
   unsigned nobody = freePort();
   const std::string tmpPlace = "/tmp/oberon-emu-" + std::to_string(::geteuid());
   auto oldPath = [](const std::string& dir, pid_t pid) {
@@ -414,7 +384,7 @@ BOOST_AUTO_TEST_CASE(files_planted_at_the_old_paths_do_not_matter) {
 // the group) is refused in one line; the emulator runs on without a monitor and puts nothing
 // where the link points.
 BOOST_AUTO_TEST_CASE(a_hijacked_directory_is_named_in_one_line) {
-  if (!haveBinaries()) return;
+  requireBinaries();
   unsigned nobody = freePort();
   TempDir target;
   struct Variant {
@@ -442,7 +412,7 @@ BOOST_AUTO_TEST_CASE(a_hijacked_directory_is_named_in_one_line) {
     BOOST_TEST(readFile(err) == line);
     BOOST_TEST(emu.running());  // it runs on, without a monitor
     BOOST_TEST(std::filesystem::is_empty(target.path));
-    Run r = runTool({"-n"}, {"XDG_RUNTIME_DIR=" + xdg.path}, xdg.path);  // the tool will not read it either
+    Run r = runTool({"-n"}, {"XDG_RUNTIME_DIR=" + xdg.path});  // the tool will not read it either
     BOOST_TEST(r.code == 2);
     BOOST_TEST(r.err == "tcpnet-lsof: not reading " + place + ": it " + v.why +
                             "; a monitor directory must be yours alone, mode 0700\n", r.err);

@@ -121,15 +121,10 @@ struct Place {
   TempDir xdg;
   std::string dir = xdg.path + "/oberon-emu";
   Place() { BOOST_REQUIRE(::mkdir(dir.c_str(), 0700) == 0); }
-  Run tool(const std::vector<std::string>& args) { return runTool(args, {"XDG_RUNTIME_DIR=" + xdg.path}, xdg.path); }
+  Run tool(const std::vector<std::string>& args) { return runTool(args, {"XDG_RUNTIME_DIR=" + xdg.path}); }
 };
 
-pid_t deadPid() {
-  pid_t p = ::fork();
-  if (p == 0) ::_exit(0);
-  ::waitpid(p, nullptr, 0);
-  return p;
-}
+using support::deadPid;
 
 }  // namespace
 
@@ -139,7 +134,7 @@ BOOST_AUTO_TEST_SUITE(hostile)
 // own user can always fake an emulator; the checks below are about everyone else.) So whatever
 // the cases below skip is skipped by the check they name.
 BOOST_AUTO_TEST_CASE(a_good_fake_of_our_own_is_read) {
-  if (!haveBinaries()) return;
+  requireBinaries();
   Place place;
   FakeMonitor fake(place.dir + "/f", document());
   fake.nameAsEmulator(place.dir);
@@ -152,7 +147,7 @@ BOOST_AUTO_TEST_CASE(a_good_fake_of_our_own_is_read) {
 }
 
 BOOST_AUTO_TEST_CASE(a_directory_that_is_not_ours_alone_is_not_read) {
-  if (!haveBinaries()) return;
+  requireBinaries();
   Place place;
   FakeMonitor fake(place.dir + "/f", document());
   const std::string path = fake.nameAsEmulator(place.dir);
@@ -217,7 +212,7 @@ BOOST_AUTO_TEST_CASE(a_directory_that_is_not_ours_alone_is_not_read) {
 }
 
 BOOST_AUTO_TEST_CASE(a_socket_served_by_another_uid_is_skipped) {
-  if (!haveBinaries()) return;
+  requireBinaries();
   if (::geteuid() != 0) {
     BOOST_TEST_MESSAGE("NOT CHECKED: serving a socket as another uid needs root (here uid " +
                        std::to_string(::geteuid()) + "); only the decision (peerProblem, unit tests) and a "
@@ -254,7 +249,7 @@ BOOST_AUTO_TEST_CASE(a_socket_served_by_another_uid_is_skipped) {
 }
 
 BOOST_AUTO_TEST_CASE(a_dead_pid_or_another_pid_is_skipped) {
-  if (!haveBinaries()) return;
+  requireBinaries();
   Place place;
   const pid_t dead = deadPid(), self = ::getpid();
   struct Case {
@@ -296,7 +291,7 @@ BOOST_AUTO_TEST_CASE(a_dead_pid_or_another_pid_is_skipped) {
 // A hostile or truncated answer costs its emulator one line on stderr, naming the socket; the
 // tool carries on and lists the emulators that answered well.
 BOOST_AUTO_TEST_CASE(a_bad_answer_is_one_line_and_the_others_are_listed) {
-  if (!haveBinaries()) return;
+  requireBinaries();
   Place place;
   FakeMonitor good(place.dir + "/good", document());
   good.nameAsEmulator(place.dir);

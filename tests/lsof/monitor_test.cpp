@@ -30,29 +30,13 @@ struct Net {
   tcpnet::TcpNet net{memory, waker};
 };
 
-// A connected client socket, or -1.
-int connectTo(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval tv{5, 0};  // every read below is bounded
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
+// A connected client of the monitor socket at path (invalid if none answers within 5 s).
+support::Socket connectTo(const std::string& path) {
+  return support::Socket::connectUnix(path, support::Clock::now() + 5s);
 }
 
-// Reads until EOF (or the 5 s receive timeout); returns what came.
-std::string readAll(int fd) {
-  std::string text;
-  char b[4096];
-  ssize_t n;
-  while ((n = ::read(fd, b, sizeof b)) > 0) text.append(b, static_cast<size_t>(n));
-  return text;
-}
+// Reads until EOF (at most 5 s); returns what came.
+std::string readAll(support::Socket& s) { return s.readAll(support::Clock::now() + 5s); }
 
 // Sets XDG_RUNTIME_DIR (nullptr: unsets it) for a scope.
 struct ScopedXdg {
@@ -98,10 +82,10 @@ BOOST_AUTO_TEST_CASE(document_socket_mode_and_removal) {
     BOOST_TEST(S_ISSOCK(st.st_mode));
     BOOST_TEST((st.st_mode & 0777) == 0600u);
 
-    int fd = connectTo(path);
-    BOOST_REQUIRE(fd >= 0);
+    support::Socket fd = connectTo(path);
+    BOOST_REQUIRE(fd.valid());
     std::string text = readAll(fd);  // sends nothing: the document comes anyway
-    ::close(fd);
+    fd.close();
     BOOST_TEST(text.back() == '\n');
     auto doc = nlohmann::json::parse(text, nullptr, false);
     BOOST_REQUIRE_MESSAGE(doc.is_object(), text);
@@ -129,12 +113,11 @@ BOOST_AUTO_TEST_CASE(a_listening_slot_is_reported) {
   uint32_t lport = 0;
   BOOST_REQUIRE(waitFor([&] { return (lport = dev.read(tcpnet::reg::LPORT)) != 0; }, 5s));
 
-  int fd = connectTo(m.path());
-  BOOST_REQUIRE(fd >= 0);
-  const char request[] = "slots\n";  // a one-line request is read and ignored
-  BOOST_REQUIRE(::write(fd, request, sizeof request - 1) == static_cast<ssize_t>(sizeof request - 1));
-  auto r = lsof::parseDocument(readAll(fd), m.path());
-  ::close(fd);
+  support::Socket client = connectTo(m.path());
+  BOOST_REQUIRE(client.valid());
+  BOOST_REQUIRE(client.sendAll("slots\n", support::Clock::now() + 5s));  // a one-line request is read and ignored
+  auto r = lsof::parseDocument(readAll(client), m.path());
+  client.close();
   BOOST_REQUIRE_MESSAGE(r.failure == lsof::Failure::None, r.message);
   BOOST_REQUIRE(r.emulator.rows.size() == 1u);
   const lsof::Row& row = r.emulator.rows[0];
@@ -154,19 +137,19 @@ BOOST_AUTO_TEST_CASE(stale_socket_replaced_live_one_kept) {
   Net n;
   makeStaleSocket(path);
   auto first = std::make_unique<tcpnet::Monitor>(n.net, path, "");  // replaces the stale file
-  int fd = connectTo(path);
-  BOOST_REQUIRE(fd >= 0);
+  support::Socket fd = connectTo(path);
+  BOOST_REQUIRE(fd.valid());
   BOOST_TEST(!readAll(fd).empty());
-  ::close(fd);
+  fd.close();
 
   Net other;
   BOOST_CHECK_EXCEPTION(tcpnet::Monitor(other.net, path, ""), std::runtime_error, [](const std::runtime_error& e) {
     return std::string(e.what()).find("another emulator answers") != std::string::npos;
   });
   fd = connectTo(path);  // the first one still serves
-  BOOST_REQUIRE(fd >= 0);
+  BOOST_REQUIRE(fd.valid());
   BOOST_TEST(!readAll(fd).empty());
-  ::close(fd);
+  fd.close();
 
   std::ofstream(dir.path + "/plain") << "x";
   BOOST_CHECK_THROW(tcpnet::Monitor(other.net, dir.path + "/plain", ""), std::runtime_error);
@@ -179,12 +162,7 @@ BOOST_AUTO_TEST_CASE(default_place_sweeps_sockets_of_dead_emulators) {
   ScopedXdg xdg(dir.path);
   const std::string place = dir.path + "/oberon-emu";
   BOOST_REQUIRE(::mkdir(place.c_str(), 0700) == 0);
-  auto deadPid = [] {  // a pid that just ended (reuse within the test is not plausible)
-    pid_t p = ::fork();
-    if (p == 0) ::_exit(0);
-    ::waitpid(p, nullptr, 0);
-    return p;
-  };
+  using support::deadPid;  // a pid that just ended (reuse within the test is not plausible)
   auto name = [&](long pid) { return place + "/oberon-emu-" + std::to_string(pid) + ".tcpnet"; };
   const std::string dead = name(deadPid()), deadFile = name(deadPid()), alive = name(::getppid());
   makeStaleSocket(dead);
@@ -288,29 +266,26 @@ BOOST_AUTO_TEST_CASE(silent_clients_are_bounded) {
   Net n;
   tcpnet::Monitor m(n.net, dir.path + "/m.tcpnet", "");
   auto start = Clock::now();
-  std::vector<int> silent;
+  std::vector<support::Socket> silent;
   for (size_t i = 0; i < tcpnet::Monitor::kMaxClients; ++i) {
-    int fd = connectTo(m.path());
-    BOOST_REQUIRE(fd >= 0);
-    silent.push_back(fd);
+    silent.push_back(connectTo(m.path()));
+    BOOST_REQUIRE(silent.back().valid());
   }
-  for (int fd : silent)  // the document, then the monitor's half-close; the client stays
+  for (auto& fd : silent)  // the document, then the monitor's half-close; the client stays
     BOOST_TEST(readAll(fd).find("\"tcpnet_monitor\":1") != std::string::npos);
-  int extra = connectTo(m.path());
-  BOOST_REQUIRE(extra >= 0);
+  support::Socket extra = connectTo(m.path());
+  BOOST_REQUIRE(extra.valid());
   BOOST_TEST(readAll(extra).empty());  // closed without a document: every session is taken
-  ::close(extra);
+  extra.close();
   bool served = waitFor([&] {
-    int fd = connectTo(m.path());
-    bool ok = fd >= 0 && !readAll(fd).empty();
-    if (fd >= 0) ::close(fd);
-    return ok;
+    support::Socket fd = connectTo(m.path());
+    return fd.valid() && !readAll(fd).empty();
   }, 5s);
   auto waited = Clock::now() - start;
   BOOST_TEST(served);
   BOOST_TEST(waited >= tcpnet::Monitor::kClientTimeout - 200ms);  // held until the timeout
   BOOST_TEST(waited < tcpnet::Monitor::kClientTimeout + 1s);
-  for (int fd : silent) ::close(fd);
+  silent.clear();
 }
 
 BOOST_AUTO_TEST_CASE(document_text_field_for_field) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "device/monitor/protocol.h"
+#include "tests/support/process.h"
 #include "tools/tcpnet-lsof/lsof.h"
 
 using namespace lsof;
@@ -164,9 +165,7 @@ BOOST_AUTO_TEST_CASE(peer_checks) {
   BOOST_TEST(peerProblem({self, me}, ::getppid(), me) ==
              "bad answer: it says pid " + std::to_string(::getppid()) + ", but pid " + std::to_string(self) +
                  " serves the socket");
-  pid_t dead = ::fork();
-  if (dead == 0) ::_exit(0);
-  ::waitpid(dead, nullptr, 0);
+  pid_t dead = support::deadPid();
   BOOST_TEST(peerProblem({dead, me}, dead, me) ==
              "bad answer: pid " + std::to_string(dead) + " is not a running process");
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "emulator/devices/sdcard.h"
+#include "tests/support/files.h"
 
 namespace fs = std::filesystem;
 using risc5::SdCard;
@@ -24,10 +25,9 @@ constexpr uint32_t kDirMark = 0x9B1EA38D;
 // A temporary image file: `sectors` Oberon sectors (filesystem-only layout) with a directory
 // mark in sector 1 and each later byte set to a pattern derived from its offset.
 struct TempImage {
-  fs::path path;
+  support::TempDir dir{"sdcard-test"};
+  fs::path path = dir.path() / "image.dsk";
   explicit TempImage(size_t sectors, bool wholeCard = false) {
-    path = fs::temp_directory_path() / ("sdcard-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter()++) + ".dsk");
     std::vector<uint8_t> bytes(sectors * 1024);
     for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 7 + (i >> 9));
     std::memcpy(bytes.data(), &kDirMark, 4);
@@ -38,15 +38,7 @@ struct TempImage {
     }
     out.write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   }
-  ~TempImage() { fs::remove(path); }
-  std::vector<uint8_t> contents() const {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
+  std::vector<uint8_t> contents() const { return support::readBytes(path); }
 };
 
 // Kernel.Mod's SPI helpers, in C++: select card 0 slowly, send a byte, return the reply.
@@ -250,34 +242,32 @@ BOOST_AUTO_TEST_CASE(the_card_has_a_capacity) {
 }
 
 BOOST_AUTO_TEST_CASE(a_fifo_is_refused_without_blocking) {
-  fs::path fifo = fs::temp_directory_path() / ("sd-fifo-" + std::to_string(::getpid()));
+  support::TempDir dir("sd-fifo");
+  fs::path fifo = dir.path() / "fifo";
   BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   SdCard card;
   BOOST_TEST(card.open(fifo.string(), true).find("not a regular file") != std::string::npos);  // read-only open
   BOOST_TEST(card.open(fifo.string(), false).find("not a regular file") != std::string::npos);
-  fs::remove(fifo);
 }
 
 BOOST_AUTO_TEST_CASE(bad_images_give_one_line_errors) {
   SdCard card;
   auto missing = card.open("/nonexistent/oberon.dsk", false);
   BOOST_TEST(missing.find("cannot open") != std::string::npos);
-  fs::path empty = fs::temp_directory_path() / ("sd-empty-" + std::to_string(::getpid()));
+  support::TempDir dir("sd-bad");
+  fs::path empty = dir.path() / "empty";
   { std::ofstream(empty).flush(); }
   BOOST_TEST(card.open(empty.string(), false).find("empty") != std::string::npos);
-  fs::path junk = fs::temp_directory_path() / ("sd-junk-" + std::to_string(::getpid()));
+  fs::path junk = dir.path() / "junk";
   { std::ofstream(junk) << std::string(4096, 'x'); }
   BOOST_TEST(card.open(junk.string(), false).find("not an Oberon image") != std::string::npos);
-  fs::path shortImg = fs::temp_directory_path() / ("sd-short-" + std::to_string(::getpid()));
+  fs::path shortImg = dir.path() / "short";
   {
     std::ofstream out(shortImg, std::ios::binary);
     out.write(reinterpret_cast<const char*>(&kDirMark), 4);
   }
   BOOST_TEST(card.open(shortImg.string(), false).find("truncated") != std::string::npos);
   BOOST_TEST(!card.isOpen());
-  fs::remove(empty);
-  fs::remove(junk);
-  fs::remove(shortImg);
 }
 
 BOOST_AUTO_TEST_CASE(a_second_writer_is_refused_by_the_lock) {

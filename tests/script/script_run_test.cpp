@@ -2,31 +2,23 @@
 // their handling of bad input. Needs $OBERON_BUILD_DIR (set by ctest) and $OBERON_IMAGE.
 #include <boost/test/unit_test.hpp>
 
-#include <png.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-
-#include <cstdio>
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 #include <string>
+
+#include "tests/support/files.h"
+#include "tests/support/png_read.h"
+#include "tests/support/process.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string env(const char* name, const char* hint) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set: " + hint);
-  return v;
-}
-std::string image() {
-  std::string p = env("OBERON_IMAGE", "point it at a Project Oberon disk image (Oberon-2020-08-18.dsk)");
-  if (!fs::exists(p)) throw std::runtime_error("OBERON_IMAGE=" + p + " does not exist");
-  return p;
-}
+using namespace std::chrono_literals;
+using support::image;
+using support::readFile;
+
 std::string envOr(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
@@ -41,22 +33,8 @@ std::string prepare() {
   return "OBERON_EMU=" + quote(emu()) + " OBERON_DISK=" + quote(disk()) + " " + source() + "/disk-images/prepare";
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "oberon-script-test.XXXXXX").string();
-    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-    path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& n) const { return (path / n).string(); }
-  std::string write(const std::string& n, const std::string& text) const {
-    std::ofstream(file(n), std::ios::binary) << text;
-    return file(n);
-  }
+struct TempDir : support::TempDir {
+  TempDir() : support::TempDir("oberon-script-test") {}
 };
 
 std::string quote(const std::string& s) {
@@ -66,47 +44,26 @@ std::string quote(const std::string& s) {
 }
 
 struct Result {
-  int status = -1;
+  int status = -1;  // -1: still running after 110 s (then killed)
   std::string out;  // stdout and stderr
 };
 Result sh(const std::string& cmd) {
-  Result r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) throw std::runtime_error("popen failed");
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-  return r;
+  auto r = support::run({"/bin/sh", "-c", cmd}, 110s, {.err = support::Stream::stdout_()});
+  return {r.status, r.out};
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 uint64_t fnv1a(const std::string& path) {  // FNV-1a 64 of the file's bytes
   uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : slurp(path)) h = (h ^ c) * 0x100000001b3ull;
+  for (unsigned char c : readFile(path)) h = (h ^ c) * 0x100000001b3ull;
   return h;
 }
 
 // Fraction of white pixels (gray >= 128) in columns x0..x1-1, rows y0..y1-1 (row 0 = top).
 double whiteFraction(const std::string& png, int x0, int y0, int x1, int y1) {
-  png_image img{};
-  img.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_file(&img, png.c_str())) throw std::runtime_error("cannot read " + png);
-  img.format = PNG_FORMAT_GRAY;
-  std::vector<uint8_t> px(PNG_IMAGE_SIZE(img));
-  if (!png_image_finish_read(&img, nullptr, px.data(), 0, nullptr)) throw std::runtime_error("bad " + png);
-  BOOST_TEST_REQUIRE(img.width == 1024u);
-  BOOST_TEST_REQUIRE(img.height == 768u);
-  size_t white = 0;
-  for (int y = y0; y < y1; ++y)
-    for (int x = x0; x < x1; ++x) white += px[size_t(y) * img.width + x] >= 128;
-  return double(white) / (double(x1 - x0) * (y1 - y0));
+  support::Picture pic = support::loadPng(png);
+  BOOST_TEST_REQUIRE(pic.width == 1024);
+  BOOST_TEST_REQUIRE(pic.height == 768);
+  return pic.whiteShare(x0, y0, x1, y1);
 }
 
 const char* kHello =
@@ -157,7 +114,7 @@ BOOST_AUTO_TEST_CASE(prepare_compiles_and_runs) {
   BOOST_TEST_REQUIRE(r.status == 0, r.out);
   BOOST_TEST(r.out.find("  compiling Hello new symbol file") != std::string::npos, r.out);
   BOOST_TEST(r.out.find("Hello from the guest") != std::string::npos, r.out);
-  BOOST_TEST(slurp(t.file("log.txt")).find("Hello from the guest\n") != std::string::npos);
+  BOOST_TEST(readFile(t.file("log.txt")).find("Hello from the guest\n") != std::string::npos);
   Result list = sh(disk() + " list " + quote(t.file("p.dsk")));
   BOOST_TEST_REQUIRE(list.status == 0, list.out);
   BOOST_TEST(list.out.find("\nHello.rsc ") != std::string::npos, list.out);
@@ -195,7 +152,7 @@ BOOST_AUTO_TEST_CASE(every_printable_character_reaches_oberon) {
   r = sh(emu() + " --script " + quote(script) + " --serial-out " + quote(t.file("serial")) + " --timeout 30 " +
          quote(t.file("e.dsk")));
   BOOST_TEST_REQUIRE(r.status == 0, r.out);
-  BOOST_TEST(slurp(t.file("serial")).find("[" + all + "]\r") != std::string::npos, slurp(t.file("serial")));
+  BOOST_TEST(readFile(t.file("serial")).find("[" + all + "]\r") != std::string::npos, readFile(t.file("serial")));
 }
 
 BOOST_AUTO_TEST_CASE(bad_scripts_fail_before_running) {
@@ -303,7 +260,7 @@ BOOST_AUTO_TEST_CASE(a_display_module_that_ignores_the_size_is_named) {
   TempDir t;
   Result r = sh(disk() + " extract " + quote(image()) + " Display.Mod " + quote(t.file("Display.Mod")) + " --text");
   BOOST_TEST_REQUIRE(r.status == 0, r.out);
-  std::string src = slurp(t.file("Display.Mod"));
+  std::string src = readFile(t.file("Display.Mod"));
   auto from = src.find("SYSTEM.GET(Base, magic);");
   auto to = src.find("END InitResolution;");
   BOOST_TEST_REQUIRE((from != std::string::npos && to != std::string::npos && from < to),

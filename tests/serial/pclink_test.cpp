@@ -20,7 +20,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "tests/guest/guest.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -30,12 +31,7 @@ namespace {
 
 constexpr uint8_t REQ = 0x20, REC = 0x21, SND = 0x22, ACK = 0x10, NAK = 0x11;
 
-std::string need(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set (ctest sets OBERON_BUILD_DIR; "
-                                          "OBERON_IMAGE: a Project Oberon disk image)");
-  return v;
-}
+using support::need;
 
 // The host end of the line: writes to the emulator's --serial-in FIFO, reads its --serial-out.
 class Line {
@@ -117,18 +113,16 @@ bool get(Line& line, const std::string& name, std::string& data) {
 }
 
 struct Rig {
-  fs::path dir;
-  std::unique_ptr<guest::Process> emu;
+  support::TempDir scratch{"oberon-serial"};
+  fs::path dir = scratch.path();
+  std::unique_ptr<support::Child> emu;
   std::unique_ptr<Line> line;
   Rig() {
-    std::string t = (fs::temp_directory_path() / "oberon-serial.XXXXXX").string();
-    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-    dir = t;
-    fs::copy_file(need("OBERON_IMAGE"), dir / "a.dsk");
+    fs::copy_file(support::image(), dir / "a.dsk");
     ::mkfifo((dir / "to-guest").c_str(), 0600);
     ::mkfifo((dir / "from-guest").c_str(), 0600);
-    emu = std::make_unique<guest::Process>(std::vector<std::string>{
-        need("OBERON_BUILD_DIR") + "/emulator/oberon-emu", "--headless", "--no-tcpnet", "--serial-in",
+    emu = std::make_unique<support::Child>(std::vector<std::string>{
+        support::emulator(), "--headless", "--no-tcpnet", "--serial-in",
         (dir / "to-guest").string(), "--serial-out", (dir / "from-guest").string(), "--run", "PCLink1.Run",
         "--timeout", "150", (dir / "a.dsk").string()});
     line = std::make_unique<Line>((dir / "to-guest").string(), (dir / "from-guest").string());
@@ -136,8 +130,6 @@ struct Rig {
   ~Rig() {
     line.reset();
     emu.reset();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
   }
   // PCLink1 answers REQ once Oberon has booted and run PCLink1.Run.
   void waitForLink() {
@@ -164,7 +156,7 @@ BOOST_AUTO_TEST_CASE(pclink_round_trip_is_byte_exact) {
   // Every byte value, lengths around the block size.
   for (size_t n : {size_t(0), size_t(1), size_t(254), size_t(255), size_t(256), size_t(4000)}) {
     const std::string name = "Host" + std::to_string(n) + ".Bin";
-    std::string data = guest::randomBytes(n, static_cast<unsigned>(n + 7));
+    std::string data = support::randomBytes(n, static_cast<unsigned>(n + 7));
     auto start = Clock::now();
     put(line, name, data);
     std::string back;
@@ -177,11 +169,11 @@ BOOST_AUTO_TEST_CASE(pclink_round_trip_is_byte_exact) {
   std::string tool;
   BOOST_REQUIRE(get(line, "System.Tool", tool));
   fs::path extracted = rig.dir / "System.Tool";
-  auto r = guest::run({need("OBERON_BUILD_DIR") + "/tools/oberon-disk/oberon-disk", "extract",
+  auto r = support::run({support::diskTool(), "extract",
                        need("OBERON_IMAGE"), "System.Tool", extracted.string()},
                       30s);
   BOOST_REQUIRE_EQUAL(r.status, 0);
-  BOOST_TEST(tool == guest::readFile(extracted.string()));
+  BOOST_TEST(tool == support::readFile(extracted.string()));
   // No such file: NAK, and the link goes on working.
   std::string none;
   BOOST_TEST(!get(line, "NoSuch.File", none));

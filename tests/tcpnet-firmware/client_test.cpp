@@ -36,8 +36,8 @@ c.close()
 BOOST_AUTO_TEST_SUITE(client)
 
 BOOST_AUTO_TEST_CASE(prints_the_peers_reply_then_closed) {
-  BOOST_TEST_REQUIRE(haveTool("python3"));
-  Subprocess peer({"python3", "-c", kPeer});
+  BOOST_TEST_REQUIRE(support::haveProgram("python3"));
+  Child peer({"python3", "-c", kPeer}, {.out = support::Stream::pipe()});
   auto port = peer.readLine(Clock::now() + 10s);
   BOOST_TEST_REQUIRE(port.has_value());
   auto client = startClient(*port + "\n");
@@ -47,7 +47,7 @@ BOOST_AUTO_TEST_CASE(prints_the_peers_reply_then_closed) {
 }
 
 BOOST_AUTO_TEST_CASE(closed_port_gives_error_refused) {
-  auto client = startClient(std::to_string(closedPort()) + "\n");
+  auto client = startClient(std::to_string(support::freePort()) + "\n");
   BOOST_TEST(clientTranscript(*client, 10s) == "ERROR refused\n");
 }
 
@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(port_zero_is_rejected_by_open) {
 
 BOOST_AUTO_TEST_CASE(carriage_return_and_spaces_around_the_port_are_ignored) {
   std::string line = " ";
-  line += std::to_string(closedPort()) + "\r\n";
+  line += std::to_string(support::freePort()) + "\r\n";
   auto client = startClient(line);
   BOOST_TEST(clientTranscript(*client, 10s) == "ERROR refused\n");
 }

@@ -3,6 +3,8 @@
 // fetched: nobody is handed a clean end after a cut stream.
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
+#include <sys/socket.h>
+
 #include <thread>
 
 #include "guest.h"
@@ -14,11 +16,11 @@ namespace {
 
 // Listener with a small receive buffer (accepted sockets inherit it), so that the device's queue
 // cannot drain into the kernel while the peer does not read.
-int smallBufferListener(uint16_t& port) {
-  int lfd = listenOn(port);
+Socket smallBufferListener() {
+  Socket l = Socket::listen();
   int small = 4096;
-  setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  return lfd;
+  ::setsockopt(l.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  return l;
 }
 
 // Sends pattern bytes until the device holds a full queue that does not drain for 200 ms (the
@@ -48,21 +50,16 @@ bool isPattern(const std::string& got, uint32_t seed) {
 // A connected slot whose peer (fd) reads nothing yet, with the device's queue full and stuck.
 struct StuckSender {
   explicit StuckSender(const Options& o) : g(o) {
-    lfd = smallBufferListener(port);
-    slot = g.open("127.0.0.1", port);
-    fd = acceptOne(lfd);
-    BOOST_REQUIRE(fd >= 0);
+    slot = g.open("127.0.0.1", static_cast<uint32_t>(listener.localPort()));
+    fd = listener.accept(soon());
+    BOOST_REQUIRE(fd.valid());
     BOOST_REQUIRE(g.waitFlag(slot, flag::hostc));
     queued = fillUntilStuck(g, slot);
     BOOST_TEST_MESSAGE("queued before CLOSE: " << queued);
     BOOST_REQUIRE(queued > 65536u);
   }
-  ~StuckSender() {
-    ::close(fd);
-    ::close(lfd);
-  }
-  uint16_t port = 0;
-  int lfd = -1, fd = -1, slot = -1;
+  Socket listener = smallBufferListener(), fd;
+  int slot = -1;
   Guest g;
   size_t queued = 0;
 };
@@ -82,9 +79,9 @@ BOOST_AUTO_TEST_CASE(slow_reader_gets_every_byte_then_fin) {
   StuckSender s(closeOptions(5s));
   BOOST_TEST(s.g.simple(s.slot, Command::Close) == kOk);
   std::this_thread::sleep_for(800ms);  // the slow reader: longer than closeLinger, on purpose
-  std::string got = readUpTo(s.fd);
-  int err = errno;
-  BOOST_TEST(got.size() == s.queued, "received " << got.size() << " of " << s.queued << ", errno " << err);
+  std::string got;
+  int end = s.fd.readAll(soon(), got);  // 0: FIN, else the errno (-1: 10 s passed)
+  BOOST_TEST(got.size() == s.queued, "received " << got.size() << " of " << s.queued << ", end " << end);
   BOOST_TEST(isPattern(got, 7));
 }
 
@@ -93,34 +90,27 @@ BOOST_AUTO_TEST_CASE(reader_that_stops_for_good_is_reset) {
   BOOST_TEST(s.g.simple(s.slot, Command::Close) == kOk);
   std::this_thread::sleep_for(1500ms);  // far past closeSendTimeout
   std::string got;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::recv(s.fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<size_t>(n));
-  int err = errno;
-  BOOST_TEST(n < 0, "the stream ended cleanly after " << got.size() << " of " << s.queued << " bytes");
-  BOOST_TEST(err == ECONNRESET);
+  int end = s.fd.readAll(soon(), got);
+  BOOST_TEST(end != 0, "the stream ended cleanly after " << got.size() << " of " << s.queued << " bytes");
+  BOOST_TEST(end == ECONNRESET);
   BOOST_TEST(got.size() < s.queued);
   BOOST_TEST(isPattern(got, 7));
 }
 
 BOOST_AUTO_TEST_CASE(close_with_unread_bytes_resets) {
-  uint16_t port = 0;
-  int lfd = listenOn(port);
+  Socket listener = Socket::listen();
   Guest g;
-  int slot = g.open("127.0.0.1", port);
-  int fd = acceptOne(lfd);
-  BOOST_REQUIRE(fd >= 0);
+  int slot = g.open("127.0.0.1", static_cast<uint32_t>(listener.localPort()));
+  Socket fd = listener.accept(soon());
+  BOOST_REQUIRE(fd.valid());
   BOOST_REQUIRE(g.waitFlag(slot, flag::hostc));
-  BOOST_REQUIRE(writeAll(fd, "never fetched"));
+  BOOST_REQUIRE(fd.sendAll("never fetched", soon()));
   BOOST_REQUIRE(g.waitFlag(slot, flag::newrx));  // in the device, not taken by RECV
   BOOST_TEST(g.simple(slot, Command::Close) == kOk);
-  char buf[64];
-  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-  int err = errno;
-  BOOST_TEST(n < 0, "the peer saw a clean end although its bytes were dropped");
-  BOOST_TEST(err == ECONNRESET);
-  ::close(fd);
-  ::close(lfd);
+  std::string got;
+  int end = fd.readAll(soon(), got);
+  BOOST_TEST((end != 0 && got.empty()), "the peer saw a clean end or bytes although its bytes were dropped");
+  BOOST_TEST(end == ECONNRESET);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

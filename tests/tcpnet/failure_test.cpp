@@ -11,10 +11,9 @@ using namespace tcpnet::test;
 BOOST_AUTO_TEST_SUITE(failure)
 
 BOOST_AUTO_TEST_CASE(connect_to_closed_port_is_refused) {
-  uint16_t port = 0;
-  ::close(listenOn(port));  // a port that nobody listens on now
+  int port = support::freePort();  // a port that nobody listens on now
   Guest g;
-  int s = g.open("127.0.0.1", port);
+  int s = g.open("127.0.0.1", static_cast<uint32_t>(port));
   BOOST_REQUIRE(s == 0);
   BOOST_REQUIRE(g.waitFlag(s, flag::error));
   BOOST_TEST((g.seen(s) & (flag::wconn | flag::hostc)) == flag::wconn);
@@ -39,34 +38,29 @@ BOOST_AUTO_TEST_CASE(unknown_name_is_a_lookup_failure) {
 }
 
 BOOST_AUTO_TEST_CASE(busy_port_gives_idle_and_error) {
-  uint16_t port = 0;
-  int holder = listenOn(port);  // listening: even SO_REUSEADDR cannot bind it
+  Socket holder = Socket::listen(0, Family::v4, true);  // listening: even SO_REUSEADDR cannot bind it
   Guest g;
-  int s = g.listen(port);
+  int s = g.listen(static_cast<uint32_t>(holder.localPort()));
   BOOST_REQUIRE(s == 0);
   BOOST_REQUIRE(g.waitFlag(s, flag::error | flag::bound));
   BOOST_TEST((g.seen(s) & (flag::idle | flag::error | flag::bound)) == (flag::idle | flag::error));
   BOOST_TEST(g.reason(s) == Reason::PortBusy);
-  ::close(holder);
 }
 
 BOOST_AUTO_TEST_CASE(peer_reset_mid_transfer_after_all_earlier_data) {
   constexpr size_t kBytes = 40000;
-  uint16_t port = 0;
-  int lfd = listenOn(port);
+  Socket listener = Socket::listen();
   Guest g;
-  int s = g.open("127.0.0.1", port);
-  int fd = acceptOne(lfd);
-  BOOST_REQUIRE(fd >= 0);
+  int s = g.open("127.0.0.1", static_cast<uint32_t>(listener.localPort()));
+  Socket fd = listener.accept(soon());
+  BOOST_REQUIRE(fd.valid());
   BOOST_REQUIRE(g.waitFlag(s, flag::hostc));
   std::string data(kBytes, '\0');
   for (size_t i = 0; i < kBytes; ++i) data[i] = static_cast<char>(patternByte(i, 7));
-  BOOST_REQUIRE(writeAll(fd, data));
+  BOOST_REQUIRE(fd.sendAll(data, soon()));
   // Wait until every byte is in the device (so the reset cannot discard unsent bytes), then reset.
   BOOST_REQUIRE(g.waitUntil([&] { return g.slotRegister(s, reg::RXAVAIL) == kBytes; }));
-  linger hard{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-  ::close(fd);
+  fd.reset();
   // Fetch slowly; disconn and error may only show once the last byte is fetched.
   std::string got;
   bool early = false;
@@ -82,7 +76,6 @@ BOOST_AUTO_TEST_CASE(peer_reset_mid_transfer_after_all_earlier_data) {
   BOOST_TEST((g.seen(s) & flag::error) != 0u);
   BOOST_TEST(g.reason(s) == Reason::Reset);
   BOOST_TEST(g.state(s) == State::Failed);
-  ::close(lfd);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -85,19 +85,11 @@ BOOST_AUTO_TEST_CASE(random_register_traffic_gives_result_codes_and_no_harm) {
   BOOST_REQUIRE(slot >= 0);
   BOOST_REQUIRE(g.waitFlag(slot, 1u << 9));  // bound: the OS-chosen port is known
   uint16_t port = static_cast<uint16_t>(g.slotRegister(slot, reg::LPORT));
-  int fd = connectTo(port);
-  BOOST_REQUIRE(fd >= 0);
+  Socket fd = Socket::connect(port, soon());
+  BOOST_REQUIRE(fd.valid());
   BOOST_REQUIRE(g.waitFlag(slot, 1u << 0));  // hostc
   BOOST_TEST(g.sendAll(slot, "still alive"));
-  char buf[32] = {};
-  size_t got = 0;
-  while (got < 11) {
-    ssize_t n = ::recv(fd, buf + got, sizeof buf - got, 0);
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  BOOST_TEST(std::string(buf, got) == "still alive");
+  BOOST_TEST(fd.recv(11, soon()) == "still alive");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,12 +1,7 @@
 // Test helpers: a "guest" that drives the TCPNet device through its registers exactly as RISC5
-// code would (SYSTEM.PUT/GET on -256..-196, buffers in its own RAM), plus blocking POSIX peers
-// with bounded timeouts. Waiting is always on the Waker with a deadline, never a bare sleep.
+// code would (SYSTEM.PUT/GET on -256..-196, buffers in its own RAM), plus loopback peers
+// (support::Socket) with bounded operations. Waiting is always on the Waker with a deadline, never a bare sleep.
 #pragma once
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -18,6 +13,7 @@
 
 #include "device/net/tcpnet.h"
 #include "tests/support/guest_ram.h"
+#include "tests/support/socket.h"
 #include "emulator/machine/waker.h"
 
 namespace tcpnet {
@@ -177,96 +173,10 @@ class Guest {
   uint32_t seen_[kSlots] = {};
 };
 
-// ---- Blocking POSIX peers with 10 s timeouts (a failing test must not hang the suite).
-
-inline void setTimeouts(int fd, int seconds = 10) {
-  timeval tv{seconds, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-inline int connectTo(uint16_t port, bool v6 = false) {
-  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-  setTimeouts(fd);
-  int r;
-  if (v6) {
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(port);
-    a.sin6_addr = in6addr_loopback;
-    r = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  } else {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    r = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  }
-  if (r != 0) {
-    int e = errno;
-    ::close(fd);
-    errno = e;
-    return -1;
-  }
-  return fd;
-}
-
-// A listening socket on the loopback (port 0 = any); returns fd, sets port.
-inline int listenOn(uint16_t& port, bool v6 = false) {
-  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (v6) {
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(port);
-    a.sin6_addr = in6addr_loopback;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin6_port);
-  } else {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-  }
-  ::listen(fd, 16);
-  setTimeouts(fd);
-  return fd;
-}
-
-inline int acceptOne(int listenFd) {
-  int fd = ::accept(listenFd, nullptr, nullptr);
-  if (fd >= 0) setTimeouts(fd);
-  return fd;
-}
-
-inline bool writeAll(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    ssize_t n = ::send(fd, s.data() + done, s.size() - done, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-// Reads until EOF, error/timeout or `max` bytes.
-inline std::string readUpTo(int fd, size_t max = SIZE_MAX) {
-  std::string s;
-  char buf[65536];
-  while (s.size() < max) {
-    ssize_t n = ::recv(fd, buf, std::min(sizeof buf, max - s.size()), 0);
-    if (n <= 0) break;
-    s.append(buf, static_cast<size_t>(n));
-  }
-  return s;
-}
+// ---- Peers: loopback sockets of tests/support, every operation bounded (10 s unless said).
+using support::Family;
+using support::Socket;
+inline support::Clock::time_point soon(std::chrono::milliseconds limit = 10s) { return support::Clock::now() + limit; }
 
 // Deterministic test bytes: byte i of stream `seed`.
 inline uint8_t patternByte(uint64_t i, uint32_t seed) {

@@ -98,10 +98,10 @@ BOOST_AUTO_TEST_CASE(transfers_are_bounds_checked) {
   BOOST_TEST(g.simple(s, Command::Shutdown) == kBadState);
   BOOST_TEST(g.slotRegister(s, reg::TXFREE) == 0u);
   // The queued bytes and the FIN reach a client that comes later.
-  int fd = connectTo(static_cast<uint16_t>(g.slotRegister(s, reg::LPORT)));
-  BOOST_REQUIRE(fd >= 0);
-  BOOST_TEST(readUpTo(fd) == "early");
-  ::close(fd);
+  Socket fd = Socket::connect(static_cast<int>(g.slotRegister(s, reg::LPORT)), soon());
+  BOOST_REQUIRE(fd.valid());
+  BOOST_TEST(fd.readAll(soon()) == "early");
+  fd.close();
   BOOST_TEST(g.simple(s, Command::Close) == kOk);
   BOOST_TEST(g.simple(s, Command::Close) == kBadSlot);
 }
@@ -154,10 +154,8 @@ BOOST_AUTO_TEST_CASE(names_are_checked_and_reach_the_snapshot) {
   BOOST_TEST(r.outFile == "b");
 
   // Any state but free: a failed slot (refused) can be named too.
-  uint16_t nobody = 0;
-  int lfd = listenOn(nobody);
-  ::close(lfd);  // a port where nobody listens now
-  int f = g.open("127.0.0.1", nobody);
+  int nobody = support::freePort();  // a port where nobody listens now
+  int f = g.open("127.0.0.1", static_cast<uint32_t>(nobody));
   BOOST_REQUIRE(f == 1);
   BOOST_REQUIRE(g.waitFlag(f, flag::error));
   BOOST_TEST(g.state(f) == State::Failed);
@@ -196,11 +194,7 @@ BOOST_AUTO_TEST_CASE(reset_frees_everything) {
   BOOST_TEST(g.get(reg::SRQ) == 0u);
   BOOST_TEST(g.get(reg::SLOT) == 0u);
   // The port is closed: a new client is refused (bounded wait for the network thread).
-  BOOST_TEST(g.waitUntil([&] {
-    int fd = connectTo(port);
-    if (fd >= 0) ::close(fd);
-    return fd < 0;
-  }));
+  BOOST_TEST(g.waitUntil([&] { return !Socket::connect(port, soon()).valid(); }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

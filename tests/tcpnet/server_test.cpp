@@ -51,10 +51,8 @@ BOOST_AUTO_TEST_CASE(fifth_listening_port_refused) {
     BOOST_TEST(ports[i] != 0u);
   }
   BOOST_TEST(g.listen(0) == kNoPort);
-  uint16_t other = 0;
-  int spare = listenOn(other);  // a fifth, distinct number
-  ::close(spare);
-  BOOST_TEST(g.listen(other) == kNoPort);
+  int other = support::freePort();  // a fifth, distinct number
+  BOOST_TEST(g.listen(static_cast<uint32_t>(other)) == kNoPort);
   BOOST_TEST(g.listen(ports[2]) == 4);  // a further slot on a listening port is fine
   // Freeing all slots of one port frees the port for a new one.
   BOOST_TEST(g.simple(1, Command::Close) == kOk);
@@ -73,11 +71,10 @@ BOOST_AUTO_TEST_CASE(three_slots_serve_ten_queued_clients_in_turn) {
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c)
     clients.emplace_back([c, port, &replies] {
-      int fd = connectTo(port);
-      if (fd < 0) return;
-      writeAll(fd, "client " + std::to_string(c) + "\n");
-      replies[c] = readUpTo(fd);  // until the server closes
-      ::close(fd);
+      Socket fd = Socket::connect(port, soon());
+      if (!fd) return;
+      fd.sendAll("client " + std::to_string(c) + "\n", soon());
+      replies[c] = fd.readAll(soon(30s));  // until the server closes
     });
   // The server: each slot reads one line, answers, then a fresh slot replaces it (refreshing
   // scheme, LISTEN before CLOSE so the port never loses its last slot).
@@ -110,29 +107,27 @@ BOOST_AUTO_TEST_CASE(port_closes_with_its_last_slot_and_reopens_at_once) {
   BOOST_REQUIRE(g.waitFlag(0, flag::bound));
   uint16_t port = static_cast<uint16_t>(g.slotRegister(0, reg::LPORT));
   BOOST_REQUIRE(g.listen(port) == 1);
-  int fd = connectTo(port);
-  BOOST_REQUIRE(fd >= 0);
+  Socket fd = Socket::connect(port, soon());
+  BOOST_REQUIRE(fd.valid());
   BOOST_REQUIRE(g.waitUntil([&] { return (g.status(0) | g.seen(0)) & flag::hostc; }));
   BOOST_TEST(g.send(0, "bye") == 3);
   BOOST_TEST(g.simple(1, Command::Close) == kOk);  // idle slot gone, port still listens
   BOOST_TEST(g.simple(0, Command::Close) == kOk);  // last slot: the port goes
-  BOOST_TEST(readUpTo(fd) == "bye");
-  ::close(fd);
+  BOOST_TEST(fd.readAll(soon()) == "bye");
+  fd.close();
   // New clients are refused (bounded wait for the network thread to close the acceptor).
   BOOST_TEST(g.waitUntil([&] {
-    int c = connectTo(port);
-    if (c >= 0) ::close(c);
-    return c < 0 && errno == ECONNREFUSED;
+    Socket c = Socket::connect(port, soon());
+    return !c.valid() && errno == ECONNREFUSED;
   }));
   // Same port number again at once: SO_REUSEADDR despite TIME_WAIT from the closed connection.
   BOOST_REQUIRE(g.listen(port) == 0);
   BOOST_REQUIRE(g.waitFlag(0, flag::bound | flag::error));
   BOOST_TEST((g.seen(0) & flag::error) == 0u);
   BOOST_TEST(g.slotRegister(0, reg::LPORT) == port);
-  int again = connectTo(port);
-  BOOST_TEST(again >= 0);
+  Socket again = Socket::connect(port, soon());
+  BOOST_TEST(again.valid());
   BOOST_TEST(g.waitFlag(0, flag::hostc));
-  ::close(again);
 }
 
 BOOST_AUTO_TEST_CASE(port_zero_chooses_a_port_the_guest_can_read) {
@@ -143,15 +138,11 @@ BOOST_AUTO_TEST_CASE(port_zero_chooses_a_port_the_guest_can_read) {
   uint32_t port = g.slotRegister(s, reg::LPORT);
   BOOST_TEST(port > 0u);
   BOOST_TEST(port <= 65535u);
-  int fd = connectTo(static_cast<uint16_t>(port));
-  BOOST_REQUIRE(fd >= 0);
+  Socket fd = Socket::connect(static_cast<int>(port), soon());
+  BOOST_REQUIRE(fd.valid());
   BOOST_REQUIRE(g.waitFlag(s, flag::hostc));
-  sockaddr_in local{};
-  socklen_t len = sizeof local;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
-  BOOST_TEST(g.slotRegister(s, reg::RPORT) == ntohs(local.sin_port));
+  BOOST_TEST(g.slotRegister(s, reg::RPORT) == static_cast<uint32_t>(fd.localPort()));
   BOOST_TEST(g.slotRegister(s, reg::LPORT) == port);
-  ::close(fd);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -52,23 +52,22 @@ BOOST_AUTO_TEST_CASE(echo_round_trip_with_asio_peer) {
 // stops fetching until the receive buffer is full. The device never holds more than 64 KiB.
 BOOST_AUTO_TEST_CASE(eight_mib_each_way_with_backpressure) {
   constexpr size_t kTotal = 8u << 20;
-  uint16_t port = 0;
-  int lfd = listenOn(port);
+  Socket listener = Socket::listen();
+  uint16_t port = static_cast<uint16_t>(listener.localPort());
   std::string peerReceived;
   bool peerSentAll = false;
   std::thread peer([&] {
-    int fd = acceptOne(lfd);
+    Socket fd = listener.accept(soon());
     std::thread writer([&] {
       std::string chunk(65536, '\0');
       for (size_t off = 0; off < kTotal; off += chunk.size()) {
         for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = static_cast<char>(patternByte(off + i, 1));
-        if (!writeAll(fd, chunk)) return;
+        if (!fd.sendAll(chunk, soon(60s))) return;
       }
       peerSentAll = true;
     });
-    peerReceived = readUpTo(fd, kTotal);
+    peerReceived = fd.recv(kTotal, soon(60s));
     writer.join();
-    ::close(fd);
   });
 
   Guest g;
@@ -118,7 +117,6 @@ BOOST_AUTO_TEST_CASE(eight_mib_each_way_with_backpressure) {
   BOOST_TEST(maxTx <= 65536u);
   g.simple(s, Command::Close);
   peer.join();
-  ::close(lfd);
   BOOST_TEST(peerSentAll);
   BOOST_REQUIRE(peerReceived.size() == kTotal);
   size_t peerMismatches = 0;
@@ -127,15 +125,14 @@ BOOST_AUTO_TEST_CASE(eight_mib_each_way_with_backpressure) {
 }
 
 BOOST_AUTO_TEST_CASE(peer_half_close_leaves_local_sending_possible) {
-  uint16_t port = 0;
-  int lfd = listenOn(port);
+  Socket listener = Socket::listen();
   Guest g;
-  int s = g.open("127.0.0.1", port);
-  int fd = acceptOne(lfd);
-  BOOST_REQUIRE(fd >= 0);
+  int s = g.open("127.0.0.1", static_cast<uint32_t>(listener.localPort()));
+  Socket fd = listener.accept(soon());
+  BOOST_REQUIRE(fd.valid());
   BOOST_REQUIRE(g.waitFlag(s, flag::hostc));
-  writeAll(fd, "abc");
-  ::shutdown(fd, SHUT_WR);  // FIN
+  BOOST_REQUIRE(fd.sendAll("abc", soon()));
+  fd.shutdownSend();  // FIN
   // disconn only after "abc" has been fetched: do not fetch yet.
   BOOST_REQUIRE(g.waitUntil([&] { return g.slotRegister(s, reg::RXAVAIL) == 3u; }));
   BOOST_TEST((g.status(s) & flag::disconn) == 0u);
@@ -149,42 +146,39 @@ BOOST_AUTO_TEST_CASE(peer_half_close_leaves_local_sending_possible) {
   BOOST_TEST(!r.finSent);
   BOOST_TEST(g.send(s, "xyz") == 3);
   BOOST_TEST(g.simple(s, Command::Shutdown) == kOk);
-  BOOST_TEST(readUpTo(fd) == "xyz");  // then EOF
+  BOOST_TEST(fd.readAll(soon()) == "xyz");  // then EOF
   r = g.row(s);  // the FIN went out before the peer saw EOF: LAST_ACK-like
   BOOST_TEST(r.peerClosed);
   BOOST_TEST(r.finSent);
-  ::close(fd);
-  ::close(lfd);
 }
 
 BOOST_AUTO_TEST_CASE(local_half_close_leaves_receiving_possible) {
   Guest g;
   int s = g.listen(0);
   BOOST_REQUIRE(g.waitFlag(s, flag::bound));
-  int fd = connectTo(static_cast<uint16_t>(g.slotRegister(s, reg::LPORT)));
-  BOOST_REQUIRE(fd >= 0);
+  Socket fd = Socket::connect(static_cast<int>(g.slotRegister(s, reg::LPORT)), soon());
+  BOOST_REQUIRE(fd.valid());
   BOOST_REQUIRE(g.waitFlag(s, flag::hostc));
   BOOST_TEST(g.send(s, "ping") == 4);
   BOOST_TEST(g.simple(s, Command::Shutdown) == kOk);
-  BOOST_TEST(readUpTo(fd) == "ping");  // and EOF: the FIN came after the data
+  BOOST_TEST(fd.readAll(soon()) == "ping");  // and EOF: the FIN came after the data
   SlotInfo r = g.row(s);  // for tcpnet-lsof: FIN_WAIT
   BOOST_TEST(r.finSent);
   BOOST_TEST(!r.peerClosed);
-  writeAll(fd, "pong");
-  ::close(fd);
+  BOOST_REQUIRE(fd.sendAll("pong", soon()));
+  fd.close();
   BOOST_TEST(g.receive(s, 4) == "pong");
   BOOST_TEST(g.waitFlag(s, flag::disconn));
   BOOST_TEST(g.simple(s, Command::Close) == kOk);
 }
 
 BOOST_AUTO_TEST_CASE(receive_limit_raises_limrx_and_stops_reading) {
-  uint16_t port = 0;
-  int lfd = listenOn(port);
+  Socket listener = Socket::listen();
   Guest g;
-  int s = g.open("127.0.0.1", port, 1000);
-  int fd = acceptOne(lfd);
+  int s = g.open("127.0.0.1", static_cast<uint32_t>(listener.localPort()), 1000);
+  Socket fd = listener.accept(soon());
   BOOST_REQUIRE(g.waitFlag(s, flag::hostc));
-  writeAll(fd, std::string(5000, 'x'));
+  BOOST_REQUIRE(fd.sendAll(std::string(5000, 'x'), soon()));
   std::string got = g.receive(s, 1000);
   BOOST_TEST(got.size() == 1000u);
   BOOST_TEST(g.waitFlag(s, flag::limrx));
@@ -193,36 +187,27 @@ BOOST_AUTO_TEST_CASE(receive_limit_raises_limrx_and_stops_reading) {
   BOOST_TEST(got.empty());
   BOOST_TEST(g.slotRegister(s, reg::RXAVAIL) == 0u);
   g.simple(s, Command::Abort);
-  ::close(fd);
-  ::close(lfd);
 }
 
 BOOST_AUTO_TEST_CASE(ipv6_loopback) {
-  int probe = ::socket(AF_INET6, SOCK_STREAM, 0);
-  sockaddr_in6 a{};
-  a.sin6_family = AF_INET6;
-  a.sin6_addr = in6addr_loopback;
-  bool haveV6 = probe >= 0 && ::bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  if (probe >= 0) ::close(probe);
-  if (!haveV6) {
+  if (!support::haveIpv6Loopback()) {
     BOOST_TEST_MESSAGE("skipped: this host has no IPv6 loopback");
     return;
   }
   // Client to a v6 peer, with brackets.
-  uint16_t port = 0;
-  int lfd = listenOn(port, true);
+  Socket listener = Socket::listen(0, Family::v6);
   Options v6;
   v6.bindAddress = "::1";
   Guest g(v6);
-  int s = g.open("[::1]", port);
-  int fd = acceptOne(lfd);
-  BOOST_REQUIRE(fd >= 0);
+  int s = g.open("[::1]", static_cast<uint32_t>(listener.localPort()));
+  Socket fd = listener.accept(soon());
+  BOOST_REQUIRE(fd.valid());
   BOOST_REQUIRE(g.waitFlag(s, flag::hostc));
   BOOST_TEST(g.addressText(s, Command::Raddr) == "::1");
   BOOST_TEST(g.send(s, "six") == 3);
-  BOOST_TEST(readUpTo(fd, 3) == "six");
-  ::close(fd);
-  ::close(lfd);
+  BOOST_TEST(fd.recv(3, soon()) == "six");
+  fd.close();
+  listener.close();
   // Server bound to ::1, and a client slot given the literal without brackets.
   int l = g.listen(0);
   BOOST_REQUIRE(g.waitFlag(l, flag::bound));

@@ -1,58 +1,38 @@
 // Third-party peers: socat (echo server with EXEC:cat; a client that half-closes) and a python3
 // server. Their output is what we check; each child is bounded with timeout(1).
-#include <signal.h>
-#include <sys/wait.h>
-
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <thread>
 
 #include "guest.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 
 using namespace tcpnet;
 using namespace tcpnet::test;
 
 namespace {
 
-// A child running `command` under /bin/sh with stdout+stderr on a pipe; killed by pid at the end.
+// A child running `command` under /bin/sh (its own process group) with stdout+stderr on a pipe;
+// killed at the end. Every read is bounded (30 s).
 class Child {
  public:
-  explicit Child(const std::string& command) {
-    int fds[2];
-    if (::pipe(fds) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], 1);
-      ::dup2(fds[1], 2);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    out_ = ::fdopen(fds[0], "r");
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (out_) ::fclose(out_);
-  }
-  // Next output line ("" at EOF); the child's timeout(1) bounds the wait.
+  explicit Child(const std::string& command)
+      : c_({"/bin/sh", "-c", "exec " + command},
+           {.out = support::Stream::pipe(), .err = support::Stream::stdout_(), .ownGroup = true}) {}
+  // Next output line with its '\n' ("" at EOF or after 30 s).
   std::string line() {
-    char buf[512];
-    return out_ && std::fgets(buf, sizeof buf, out_) ? std::string(buf) : std::string();
+    auto l = c_.readLine(support::Clock::now() + 30s);
+    return l ? *l + "\n" : std::string();
   }
+  // Everything it prints until it ends (at most 30 s).
   std::string rest() {
-    std::string s, l;
-    while (!(l = line()).empty()) s += l;
-    return s;
+    c_.finish(support::Clock::now() + 30s);
+    return c_.out();
   }
 
  private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
+  support::Child c_;
 };
 
 uint32_t adler32(const std::string& data) {  // RFC 1950
@@ -119,11 +99,8 @@ BOOST_AUTO_TEST_CASE(python_server_checksums_what_we_send) {
       "  if not b: break\n"
       "  d+=b\n"
       "c.sendall(('%d %08x' % (len(d), zlib.adler32(d))).encode()); c.close()\n";
-  std::FILE* f = std::fopen("/tmp/tcpnet_test_server.py", "w");
-  BOOST_REQUIRE(f);
-  std::fputs(script, f);
-  std::fclose(f);
-  Child python("timeout 30 python3 /tmp/tcpnet_test_server.py");
+  support::TempDir dir("tcpnet-thirdparty");
+  Child python("timeout 30 python3 " + dir.write("server.py", script));
   std::string l = python.line();
   BOOST_REQUIRE_MESSAGE(!l.empty() && std::isdigit(static_cast<unsigned char>(l[0])), "python said: " << l);
   uint32_t port = static_cast<uint32_t>(std::stoul(l));

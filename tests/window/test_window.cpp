@@ -3,11 +3,11 @@
 #define BOOST_TEST_MODULE window
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
 #include "emulator/frontend/ps2_keymap.h"
+#include "tests/support/files.h"
 #include "tests/support/png_read.h"
 #include "x11_session.h"
 
@@ -17,17 +17,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string env(const char* name, const char* what) {
-  const char* v = std::getenv(name);
-  BOOST_REQUIRE_MESSAGE(v && *v, std::string(name) + " is not set: " + what);
-  return v;
-}
-std::string emulator() { return env("OBERON_BUILD_DIR", "run through ctest") + "/emulator/oberon-emu"; }
-std::string image() {
-  std::string p = env("OBERON_IMAGE", "point it at a Project Oberon disk image");
-  BOOST_REQUIRE_MESSAGE(fs::exists(p), "OBERON_IMAGE does not exist: " + p);
-  return p;
-}
+using support::emulator;
+using support::image;
 
 constexpr int kW = 1024, kH = 768;
 
@@ -41,11 +32,6 @@ Shot waitForScreen(const Xvfb& xvfb, const std::string& window, Pred ok, std::ch
     s = screenshot(xvfb, window, kW, kH);
   }
   return s;
-}
-
-bool installed(const char* program) {
-  std::string cmd = std::string("command -v ") + program + " >/dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0;
 }
 
 // The desktop is up: both menu bars of the right track are drawn (inverted: mostly white).
@@ -90,16 +76,16 @@ BOOST_AUTO_TEST_CASE(keymap_follows_the_ps2_set2_table) {
 
 BOOST_AUTO_TEST_CASE(the_window_shows_oberon_and_takes_keys_and_clicks) {
   // The headless framebuffer of the same image, for comparison.
-  fs::path ref = fs::temp_directory_path() / ("window-ref-" + std::to_string(::getpid()) + ".png");
-  auto headless = e2e::run({emulator(), "--snapshot", "--until-idle", "--timeout", "20", "--screenshot",
+  support::TempDir dir("window-ref");
+  fs::path ref = dir.path() / "ref.png";
+  auto headless = support::run({emulator(), "--snapshot", "--until-idle", "--timeout", "20", "--screenshot",
                             ref.string(), "--no-tcpnet", image()},
                            60s);
   BOOST_REQUIRE_MESSAGE(headless.status == 0, headless.err);
-  e2e::Picture expected = e2e::loadPng(ref);
-  fs::remove(ref);
+  support::Picture expected = support::loadPng(ref);
 
   Xvfb xvfb;
-  Child emu({emulator(), "--snapshot", "--zoom", "1", "--no-tcpnet", image()}, {xvfb.env()});
+  Child emu({emulator(), "--snapshot", "--zoom", "1", "--no-tcpnet", image()}, xvfb);
   std::string win = findWindow(xvfb);
   BOOST_REQUIRE(x(xvfb, {"xdotool", "windowfocus", "--sync", win}).status == 0);
   // The pointer goes to the empty left track, where Oberon draws its arrow out of the way.
@@ -109,7 +95,7 @@ BOOST_AUTO_TEST_CASE(the_window_shows_oberon_and_takes_keys_and_clicks) {
   auto sameAsHeadless = [&](const Shot& s) {
     for (int py = 0; py < 600; ++py)
       for (int px = 640; px < kW; ++px)
-        if (s.white(px, py) != expected.at(px, py)) return false;
+        if (s.white(px, py) != expected.white(px, py)) return false;
     return true;
   };
   Shot desktop = waitForScreen(xvfb, win, sameAsHeadless, 15s);
@@ -135,7 +121,7 @@ BOOST_AUTO_TEST_CASE(the_window_shows_oberon_and_takes_keys_and_clicks) {
 
 BOOST_AUTO_TEST_CASE(left_alt_is_the_middle_button_through_a_letterboxed_window) {
   Xvfb xvfb;
-  Child emu({emulator(), "--snapshot", "--zoom", "1", "--no-tcpnet", image()}, {xvfb.env()});
+  Child emu({emulator(), "--snapshot", "--zoom", "1", "--no-tcpnet", image()}, xvfb);
   std::string win = findWindow(xvfb);
   BOOST_REQUIRE(x(xvfb, {"xdotool", "windowfocus", "--sync", win}).status == 0);
   Shot desktop = waitForScreen(xvfb, win, desktopShown, 15s);
@@ -157,10 +143,10 @@ BOOST_AUTO_TEST_CASE(left_alt_is_the_middle_button_through_a_letterboxed_window)
 
 BOOST_AUTO_TEST_CASE(clipboard_paste_and_copy_selection_reach_the_host_clipboard,
                      *boost::unit_test::precondition([](boost::unit_test::test_unit_id) {
-                       return boost::unit_test::assertion_result(installed("xclip"));
+                       return boost::unit_test::assertion_result(support::haveProgram("xclip"));
                      })) {
   Xvfb xvfb;
-  Child emu({emulator(), "--snapshot", "--zoom", "1", "--no-tcpnet", image()}, {xvfb.env()});
+  Child emu({emulator(), "--snapshot", "--zoom", "1", "--no-tcpnet", image()}, xvfb);
   std::string win = findWindow(xvfb);
   BOOST_REQUIRE(x(xvfb, {"xdotool", "windowfocus", "--sync", win}).status == 0);
   BOOST_REQUIRE(desktopShown(waitForScreen(xvfb, win, desktopShown, 15s)));
@@ -201,25 +187,18 @@ BOOST_AUTO_TEST_CASE(clipboard_paste_and_copy_selection_reach_the_host_clipboard
 
 BOOST_AUTO_TEST_CASE(closing_the_window_exits_cleanly) {
   Xvfb xvfb;
-  Child emu({emulator(), "--snapshot", "--no-tcpnet", image()}, {xvfb.env()});
+  Child emu({emulator(), "--snapshot", "--no-tcpnet", image()}, xvfb);
   std::string win = findWindow(xvfb);
   BOOST_REQUIRE(closeGracefully(xvfb, std::stoul(win)));
-  BOOST_REQUIRE_MESSAGE(emu.waitFor(10s), "the emulator did not exit after the window was closed");
-  BOOST_TEST(emu.exitStatus() == 0);
+  BOOST_REQUIRE_MESSAGE(emu.wait(10s) >= 0, "the emulator did not exit after the window was closed");
+  BOOST_TEST(emu.status() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(without_a_display_it_says_so_and_runs_headless) {
   // DISPLAY and WAYLAND_DISPLAY removed: one line, then the headless run (--timeout ends it).
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string s(*e);
-    if (s.rfind("DISPLAY=", 0) != 0 && s.rfind("WAYLAND_DISPLAY=", 0) != 0) env.push_back(s);
-  }
-  std::vector<char*> envp;
-  for (auto& s : env) envp.push_back(s.data());
-  envp.push_back(nullptr);
   // (--until-idle would ask for headless itself, so the run ends by --timeout: status 2.)
-  auto r = e2e::run({emulator(), "--snapshot", "--no-tcpnet", "--timeout", "1", image()}, 60s, envp.data());
+  auto r = support::run({emulator(), "--snapshot", "--no-tcpnet", "--timeout", "1", image()}, 60s,
+                        {.env = {"-DISPLAY", "-WAYLAND_DISPLAY"}});
   BOOST_TEST(r.status == 2);
   BOOST_TEST(r.err.find("no display") != std::string::npos);
   BOOST_TEST(r.err.find("headless") != std::string::npos);
