@@ -149,11 +149,7 @@ Socket Socket::accept(Clock::time_point deadline) {
   for (;;) {
     if (!await(fd_, POLLIN, deadline)) return Socket();
     int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c >= 0) {
-      int one = 1;
-      ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      return Socket(c);
-    }
+    if (c >= 0) return Socket(c);
     if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) return Socket();
   }
 }

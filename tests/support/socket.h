@@ -27,7 +27,7 @@ class Socket {
   // cannot listen. reuse: SO_REUSEADDR.
   static Socket listen(int port = 0, Family family = Family::v4, bool reuse = false);
   // Connects to the loopback; an invalid Socket if refused or not done by the deadline (errno
-  // tells why). TCP_NODELAY is set.
+  // tells why). TCP_NODELAY is set (not on accepted sockets).
   static Socket connect(int port, Clock::time_point deadline, Family family = Family::v4);
   // The same, trying again every 20 ms until the deadline: for a listener that is about to open.
   static Socket connectRetrying(int port, Clock::time_point deadline);
