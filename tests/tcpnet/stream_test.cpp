@@ -189,11 +189,14 @@ BOOST_AUTO_TEST_CASE(receive_limit_raises_limrx_and_stops_reading) {
   g.simple(s, Command::Abort);
 }
 
-BOOST_AUTO_TEST_CASE(ipv6_loopback) {
-  if (!support::haveIpv6Loopback()) {
-    BOOST_TEST_MESSAGE("skipped: this host has no IPv6 loopback");
-    return;
-  }
+// Skipped (and reported so by ctest) on a host without an IPv6 loopback.
+boost::test_tools::assertion_result haveIpv6(boost::unit_test::test_unit_id) {
+  boost::test_tools::assertion_result r(support::haveIpv6Loopback());
+  r.message() << "this host has no IPv6 loopback (::1)";
+  return r;
+}
+
+BOOST_AUTO_TEST_CASE(ipv6_loopback, *boost::unit_test::precondition(haveIpv6)) {
   // Client to a v6 peer, with brackets.
   Socket listener = Socket::listen(0, Family::v6);
   Options v6;
