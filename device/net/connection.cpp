@@ -55,8 +55,9 @@ void Connection::connect(std::string host, uint16_t port) {
   asio::ip::address literal = asio::ip::make_address(host, ec);
   if (!ec) {
     phase_ = Phase::Connecting;
-    socket_.async_connect(tcp::endpoint(literal, port), [self = shared_from_this()](const error_code& ec) {
-      if (ec) return self->connectFailed(ec);
+    const tcp::endpoint target(literal, port);
+    socket_.async_connect(target, [self = shared_from_this(), target](const error_code& ec) {
+      if (ec) return self->connectFailed(ec, target);
       self->established();
     });
     return;
@@ -76,15 +77,25 @@ void Connection::connectTo(const tcp::resolver::results_type& endpoints) {
   if (phase_ != Phase::Resolving) return;
   phase_ = Phase::Connecting;
   asio::async_connect(socket_, endpoints,
-                      [self = shared_from_this()](const error_code& ec, const tcp::endpoint&) {
-                        if (ec) return self->connectFailed(ec);
+                      [self = shared_from_this()](const error_code& ec, const tcp::endpoint& target) {
+                        if (ec) return self->connectFailed(ec, target);
                         self->established();
                       });
 }
 
-void Connection::connectFailed(const error_code& ec) {
+void Connection::connectFailed(const error_code& ec, const tcp::endpoint& target) {
   if (phase_ != Phase::Connecting) return;  // released or aborted meanwhile
   if (ec == asio::error::operation_aborted && !timedOut_) return;
+  // A reset as the connect's result means the handshake completed and the peer reset before this
+  // handler ran (a refusal is ECONNREFUSED); the connect consumed the socket's error, but what
+  // the peer sent before its reset is in the receive queue. Deliver it, then the reset, as for a
+  // reset that comes later: a byte the peer sent is never dropped.
+  if (ec == asio::error::connection_reset && !timedOut_) {
+    resetAtConnect_ = true;
+    remote_ = target;
+    established();
+    return;
+  }
   failed(timedOut_ ? Reason::Timeout : classify(ec, Stage::Connect));
 }
 
@@ -124,7 +135,7 @@ void Connection::established() {
   error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);  // the guest already decides what goes together
   local_ = socket_.local_endpoint(ec);
-  remote_ = socket_.remote_endpoint(ec);
+  if (tcp::endpoint peer = socket_.remote_endpoint(ec); !ec) remote_ = peer;  // gone after a reset
   NetEvent e{NetEvent::Kind::Connected};
   e.localPort = local_.port();
   e.remotePort = remote_.port();
@@ -153,9 +164,12 @@ void Connection::startRead() {
     if (ec == asio::error::operation_aborted || self->phase_ != Phase::Open) return;
     if (ec) {
       self->peerEof_ = true;
-      self->peerFin_ = ec == asio::error::eof;
+      // After a reset at connect the queue's end reads as an end of file: it was the reset.
+      const error_code why = ec == asio::error::eof && self->resetAtConnect_
+                                 ? error_code(asio::error::connection_reset) : ec;
+      self->peerFin_ = why == asio::error::eof;
       NetEvent e{NetEvent::Kind::PeerClosed};
-      e.reason = self->peerFin_ ? Reason::None : classify(ec, Stage::Stream);
+      e.reason = self->peerFin_ ? Reason::None : classify(why, Stage::Stream);
       self->push(std::move(e));
       if (self->released_) ec == asio::error::eof ? self->finishClose() : self->closeSocket();
       return;

@@ -50,7 +50,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class Phase { Resolving, Connecting, Waiting, Open, Closed };
 
   void connectTo(const tcp::resolver::results_type& endpoints);
-  void connectFailed(const boost::system::error_code& ec);
+  void connectFailed(const boost::system::error_code& ec, const boost::asio::ip::tcp::endpoint& target);
   void established();
   void startRead();
   void startWrite();
@@ -78,6 +78,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reading_ = false, writing_ = false;
   bool peerEof_ = false, shutdownRequested_ = false, finSent_ = false;
   bool peerFin_ = false;  // peerEof_ by the peer's FIN (not a reset or another error)
+  bool resetAtConnect_ = false;  // the peer reset before the connect's handler ran (see connectFailed)
   std::string inFile_, outFile_;
 
   std::vector<uint8_t> readBuffer_;
