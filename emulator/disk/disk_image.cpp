@@ -22,8 +22,6 @@ bool readAll(int fd, uint8_t* buf, size_t n, uint64_t offset) {
   return readAt(fd, buf, n, offset) == static_cast<int64_t>(n);
 }
 
-bool writeAll(int fd, const uint8_t* buf, size_t n, uint64_t offset) { return writeAt(fd, buf, n, offset); }
-
 // Copies bytes [begin, end) of src to the same offsets of dst (which is already `end` bytes or
 // longer and reads as zeros there); all-zero chunks are skipped so sparse images stay sparse.
 void copyRange(int src, int dst, uint64_t begin, uint64_t end) {
@@ -32,7 +30,7 @@ void copyRange(int src, int dst, uint64_t begin, uint64_t end) {
     size_t n = size_t(std::min<uint64_t>(buf.size(), end - begin));
     if (!readAll(src, buf.data(), n, begin)) throw DiskError("cannot read image: " + errnoText());
     bool zero = std::all_of(buf.begin(), buf.begin() + long(n), [](uint8_t b) { return b == 0; });
-    if (!zero && !writeAll(dst, buf.data(), n, begin))
+    if (!zero && !writeAt(dst, buf.data(), n, begin))
       throw DiskError("cannot write temporary image: " + errnoText());
     begin += n;
   }
@@ -158,7 +156,7 @@ void DiskImage::createEmpty(const std::string& name, uint64_t bytes, bool replac
   if (::ftruncate(tmp.fd(), off_t(bytes)) != 0) throw DiskError("cannot size temporary image: " + errnoText());
   Sector root{};
   DirPage{}.encode(root);  // mark, m = 0, p0 = 0
-  if (!writeAll(tmp.fd(), root.data(), root.size(), 0)) throw DiskError("cannot write temporary image: " + errnoText());
+  if (!writeAt(tmp.fd(), root.data(), root.size(), 0)) throw DiskError("cannot write temporary image: " + errnoText());
   ::fchmod(tmp.fd(), mode);
   tmp.commitAs(path);
 }
@@ -207,7 +205,7 @@ void DiskImage::commit() {
   if (::ftruncate(tmp.fd(), off_t(newBytes)) != 0) throw DiskError("cannot size temporary image: " + errnoText());
   copyFile(file_.fd(), tmp.fd(), fileBytes_);
   for (const auto& [sector, data] : pending_)
-    if (!writeAll(tmp.fd(), data.data(), data.size(), offsetOf(sector)))
+    if (!writeAt(tmp.fd(), data.data(), data.size(), offsetOf(sector)))
       throw DiskError("cannot write temporary image: " + errnoText());
   if (::fchmod(tmp.fd(), st.st_mode & 07777) != 0) throw DiskError("cannot set mode of temporary image: " + errnoText());
   [[maybe_unused]] int ignored = ::fchown(tmp.fd(), st.st_uid, st.st_gid);  // only root may give files away
