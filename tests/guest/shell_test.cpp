@@ -199,7 +199,7 @@ BOOST_AUTO_TEST_CASE(words_names_and_usage) {
   BOOST_TEST(shell(w.shellPort, "NetProbe.Connect \"127.0.0.1\" " + std::to_string(closed) + " ~").find(tag + " opened") !=
              std::string::npos);
   BOOST_TEST(waitLog(w.shellPort, tag + " {error wconn}", milliseconds(10000)) != "");
-  BOOST_TEST(shell(w.shellPort, "NetProbe.Connect 127.0.0.1").find("NetProbe.Connect host port [File]\n@0") !=
+  BOOST_TEST(shell(w.shellPort, "NetProbe.Connect 127.0.0.1").find("NetProbe.Connect host port [File] [tls]\n@0") !=
              std::string::npos);
   std::string url = "http://127.0.0.1:" + std::to_string(closed) + "/x";
   BOOST_TEST(shell(w.shellPort, "NetGet.Fetch " + url + " 9x").find("NetGet.Fetch url File") != std::string::npos);
