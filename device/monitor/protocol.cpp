@@ -23,8 +23,10 @@ using ordered_json = nlohmann::ordered_json;
 // ---- The members and their rules (docs/tcpnet-lsof.md, "Whom it believes": every member).
 
 constexpr std::string_view kStates[] = {"free", "connecting", "listening", "connected", "failed"};
-constexpr std::string_view kReasons[] = {"none",     "refused",     "unreachable", "timeout", "lookup",
-                                         "portbusy", "noresources", "reset",       "closed"};
+constexpr std::string_view kReasons[] = {"none",      "refused",     "unreachable", "timeout",  "lookup",
+                                         "portbusy",  "noresources", "reset",       "closed",   "untrusted",
+                                         "badname",   "expired",     "handshake",   "protocol", "forbidden"};
+constexpr std::string_view kTls[] = {"", "TLS", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
 
 enum class Text { Any, Address, FileName, Time };  // what a string member holds
 struct Within {                                   // an integer member's range
@@ -67,6 +69,7 @@ void slotMembers(S& s, Visit&& v) {
   v("age", s.ageSeconds);
   v("peer_closed", s.peerClosed);
   v("fin_sent", s.finSent);
+  v("tls", s.tls, OneOf{kTls});
 }
 
 // Seconds to the millisecond, as the document has always given them (e.g. 2.704); never negative

@@ -34,7 +34,8 @@ struct Slot {
   std::string state;            // "state" (required): free, connecting, listening, connected, failed
   bool listener = false;        // "listener": opened by LISTEN
   std::string reason = "none";  // "reason": none refused unreachable timeout lookup portbusy
-                                //   noresources reset closed
+                                //   noresources reset closed untrusted badname expired handshake
+                                //   protocol forbidden
   std::string localAddress;     // "local_address": empty until known, or an IP address (IPv6 may
   unsigned localPort = 0;       //   end in %scope); "local_port" 0..65535
   std::string remoteAddress;    // "remote_address", "remote_port": the same
@@ -49,6 +50,8 @@ struct Slot {
   double ageSeconds = 0;        // "age": seconds since OPEN/LISTEN, 0..1e9, written to the ms
   bool peerClosed = false;      // "peer_closed": the peer's FIN was received
   bool finSent = false;         // "fin_sent": our FIN was sent (after SHUTDOWN or CLOSE)
+  std::string tls;              // "tls": "" plain; "TLS" until the handshake is done, then the
+                                //   version: TLSv1.2, TLSv1.3 (older ones are refused)
   bool operator==(const Slot&) const = default;
 };
 

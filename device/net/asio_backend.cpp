@@ -22,8 +22,11 @@ AsioBackend::AsioBackend(Inbox& inbox, const Options& options)
     : inbox_(inbox),
       options_(options),
       bindAddress_(parseBindAddress(options.bindAddress)),
+      tls_(options_),
+      hosts_(options_.hostsFile.empty() ? HostsFile() : HostsFile(options_.hostsFile)),
+      policy_(options_.connectScope, options_.connectRules, hosts_),
       guard_(io_.get_executor()) {
-  for (auto& l : listeners_) l = std::make_unique<Listener>(io_, bindAddress_, options_.backlog);
+  for (auto& l : listeners_) l = std::make_unique<Listener>(io_, bindAddress_, options_);
   thread_ = std::thread([this] {
     for (;;) {
       try {
@@ -56,21 +59,23 @@ std::shared_ptr<Connection> AsioBackend::find(int slot, uint32_t generation) con
   return c && c->generation() == generation ? c : nullptr;
 }
 
-void AsioBackend::open(int slot, uint32_t generation, std::string host, uint16_t port, uint64_t rxLimit) {
+void AsioBackend::open(int slot, uint32_t generation, std::string host, uint16_t port, uint64_t rxLimit,
+                       bool tls) {
   asio::post(io_, [=, this, host = std::move(host)]() mutable {
-    auto c = std::make_shared<Connection>(io_, inbox_, options_, slot, generation, rxLimit, -1);
+    auto c = std::make_shared<Connection>(io_, inbox_, settings_, slot, generation, rxLimit, -1, tls);
     slots_[slot] = c;
     c->connect(std::move(host), port);
   });
 }
 
-void AsioBackend::listen(int slot, uint32_t generation, int entry, uint16_t port, uint64_t rxLimit) {
+void AsioBackend::listen(int slot, uint32_t generation, int entry, uint16_t port, uint64_t rxLimit, bool tls) {
   asio::post(io_, [=, this] {
-    auto c = std::make_shared<Connection>(io_, inbox_, options_, slot, generation, rxLimit, entry);
+    auto c = std::make_shared<Connection>(io_, inbox_, settings_, slot, generation, rxLimit, entry, tls);
     slots_[slot] = c;
     Listener& l = *listeners_[entry];
     if (!l.isOpen()) {
-      if (Reason r = l.open(port); r != Reason::None) return c->failed(r);
+      // The device gives LISTENTLS only with a certificate, so tls implies a server context.
+      if (Reason r = l.open(port, tls ? tls_.server() : nullptr); r != Reason::None) return c->failed(r);
     }
     c->bound(l.localEndpoint());
     l.addWaiting(c);

@@ -23,14 +23,15 @@ namespace tcpnet {
 
 class AsioBackend final : public NetBackend {
  public:
-  // Throws std::invalid_argument if options.bindAddress is not an IP address.
+  // Throws std::invalid_argument (one line) if options.bindAddress is not an IP address, a TLS
+  // file cannot be used, or a policy rule or the hosts file is bad.
   AsioBackend(Inbox& inbox, const Options& options);
   ~AsioBackend() override;  // closes everything and joins the network thread
   AsioBackend(const AsioBackend&) = delete;
   AsioBackend& operator=(const AsioBackend&) = delete;
 
-  void open(int slot, uint32_t generation, std::string host, uint16_t port, uint64_t rxLimit) override;
-  void listen(int slot, uint32_t generation, int entry, uint16_t port, uint64_t rxLimit) override;
+  void open(int slot, uint32_t generation, std::string host, uint16_t port, uint64_t rxLimit, bool tls) override;
+  void listen(int slot, uint32_t generation, int entry, uint16_t port, uint64_t rxLimit, bool tls) override;
   void send(int slot, uint32_t generation, std::vector<uint8_t> bytes) override;
   void consumed(int slot, uint32_t generation, uint32_t n) override;
   void shutdown(int slot, uint32_t generation) override;
@@ -52,6 +53,10 @@ class AsioBackend final : public NetBackend {
   Inbox& inbox_;
   const Options options_;
   const boost::asio::ip::address bindAddress_;
+  TlsContexts tls_;
+  const HostsFile hosts_;
+  const ConnectPolicy policy_;
+  const NetSettings settings_{options_, tls_, policy_, hosts_};
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   // Network-thread state.

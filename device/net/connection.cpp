@@ -17,20 +17,22 @@ std::string addressText(const asio::ip::address& address) {
   return address.to_string();
 }
 
-Connection::Connection(asio::io_context& io, Inbox& inbox, const Options& options, int slot,
-                       uint32_t generation, uint64_t rxLimit, int portEntry)
+Connection::Connection(asio::io_context& io, Inbox& inbox, const NetSettings& settings, int slot,
+                       uint32_t generation, uint64_t rxLimit, int portEntry, bool tls)
     : io_(io),
       inbox_(inbox),
-      options_(options),
+      settings_(settings),
+      options_(settings.options),
       slot_(slot),
       generation_(generation),
       rxLimit_(rxLimit),
       portEntry_(portEntry),
       socket_(io),
+      tlsWanted_(tls),
       resolver_(io),
       timer_(io),
       phase_(portEntry >= 0 ? Phase::Waiting : Phase::Resolving),
-      readBuffer_(std::min<uint32_t>(options.bufferBytes, 64 * 1024)) {}
+      readBuffer_(std::min<uint32_t>(settings.options.bufferBytes, 64 * 1024)) {}
 
 void Connection::push(NetEvent event) {
   if (released_) return;
@@ -39,28 +41,29 @@ void Connection::push(NetEvent event) {
   inbox_.push(std::move(event));
 }
 
-// ---- Client: resolve, connect, with one timeout over both
+// ---- Client: resolve, connect, (TLS) handshake, with one timeout over all
 
 void Connection::connect(std::string host, uint16_t port) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  host_ = host;
+  if (tlsWanted_) tls_ = clientStream(io_, settings_.tls, host, !options_.tlsInsecure);
   timer_.expires_after(options_.connectTimeout);
   timer_.async_wait([self = shared_from_this()](const error_code& ec) {
-    if (ec || (self->phase_ != Phase::Resolving && self->phase_ != Phase::Connecting)) return;
+    if (ec || (self->phase_ != Phase::Resolving && self->phase_ != Phase::Connecting &&
+               self->phase_ != Phase::Handshaking))
+      return;
     self->timedOut_ = true;
     self->resolver_.cancel();
     error_code ignored;
-    self->socket_.close(ignored);
+    self->socket().close(ignored);
   });
   error_code ec;
   asio::ip::address literal = asio::ip::make_address(host, ec);
-  if (!ec) {
-    phase_ = Phase::Connecting;
-    const tcp::endpoint target(literal, port);
-    socket_.async_connect(target, [self = shared_from_this(), target](const error_code& ec) {
-      if (ec) return self->connectFailed(ec, target);
-      self->established();
-    });
-    return;
+  if (!ec) return connectTo({tcp::endpoint(literal, port)});
+  if (auto named = settings_.hosts.find(host); !named.empty()) {  // --tcpnet-hosts
+    std::vector<tcp::endpoint> endpoints;
+    for (const auto& a : named) endpoints.emplace_back(a, port);
+    return connectTo(std::move(endpoints));
   }
   resolver_.async_resolve(host, std::to_string(port), tcp::resolver::numeric_service,
                           [self = shared_from_this()](const error_code& ec,
@@ -69,18 +72,43 @@ void Connection::connect(std::string host, uint16_t port) {
                             if (ec || results.empty()) {
                               return self->failed(self->timedOut_ ? Reason::Timeout : Reason::Lookup);
                             }
-                            self->connectTo(results);
+                            std::vector<tcp::endpoint> endpoints;
+                            for (const auto& r : results) endpoints.push_back(r.endpoint());
+                            self->connectTo(std::move(endpoints));
                           });
 }
 
-void Connection::connectTo(const tcp::resolver::results_type& endpoints) {
+// Tries the addresses in turn; the policy sees each one before it is tried, so that no packet
+// goes to a forbidden address whatever name led there.
+void Connection::connectTo(std::vector<tcp::endpoint> endpoints) {
   if (phase_ != Phase::Resolving) return;
   phase_ = Phase::Connecting;
-  asio::async_connect(socket_, endpoints,
-                      [self = shared_from_this()](const error_code& ec, const tcp::endpoint& target) {
-                        if (ec) return self->connectFailed(ec, target);
-                        self->established();
-                      });
+  auto list = std::make_shared<std::vector<tcp::endpoint>>(std::move(endpoints));
+  asio::async_connect(
+      socket(), *list,
+      [self = shared_from_this()](const error_code&, const tcp::endpoint& next) {
+        bool allowed = self->settings_.policy.allows(next);
+        if (!allowed) self->forbidden_ = true;
+        return allowed;
+      },
+      [self = shared_from_this(), list](const error_code& ec, const tcp::endpoint& target) {
+        if (ec == asio::error::not_found && self->forbidden_ && self->phase_ == Phase::Connecting)
+          return self->failed(Reason::Forbidden);  // every address was refused by the policy
+        if (ec) return self->connectFailed(ec, target);
+        self->remote_ = target;
+        self->handshake();
+      });
+}
+
+void Connection::handshake() {
+  if (!tls_) return established();
+  if (phase_ != Phase::Connecting) return;
+  phase_ = Phase::Handshaking;
+  tls_->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](const error_code& ec) {
+    if (self->phase_ != Phase::Handshaking) return;  // released or aborted meanwhile
+    if (ec) return self->failed(self->timedOut_ ? Reason::Timeout : handshakeReason(*self->tls_, ec));
+    self->established();
+  });
 }
 
 void Connection::connectFailed(const error_code& ec, const tcp::endpoint& target) {
@@ -93,7 +121,7 @@ void Connection::connectFailed(const error_code& ec, const tcp::endpoint& target
   if (ec == asio::error::connection_reset && !timedOut_) {
     resetAtConnect_ = true;
     remote_ = target;
-    established();
+    handshake();  // TLS: the handshake fails on the reset socket, and the guest learns "reset"
     return;
   }
   failed(timedOut_ ? Reason::Timeout : classify(ec, Stage::Connect));
@@ -123,6 +151,11 @@ void Connection::attach(tcp::socket socket) {
   established();
 }
 
+void Connection::attach(std::shared_ptr<TlsStream> stream) {
+  tls_ = std::move(stream);
+  established();
+}
+
 // ---- Established connection
 
 void Connection::established() {
@@ -133,10 +166,12 @@ void Connection::established() {
   timer_.cancel();
   phase_ = Phase::Open;
   error_code ec;
-  socket_.set_option(tcp::no_delay(true), ec);  // the guest already decides what goes together
-  local_ = socket_.local_endpoint(ec);
-  if (tcp::endpoint peer = socket_.remote_endpoint(ec); !ec) remote_ = peer;  // gone after a reset
+  socket().set_option(tcp::no_delay(true), ec);  // the guest already decides what goes together
+  local_ = socket().local_endpoint(ec);
+  if (tcp::endpoint peer = socket().remote_endpoint(ec); !ec) remote_ = peer;  // gone after a reset
+  if (tls_) tlsText_ = sessionText(*tls_);
   NetEvent e{NetEvent::Kind::Connected};
+  e.tls = tlsText_;
   e.localPort = local_.port();
   e.remotePort = remote_.port();
   e.localAddress = addressText(local_.address());
@@ -158,8 +193,7 @@ void Connection::startRead() {
     if (n == 0) return;
   }
   reading_ = true;
-  socket_.async_read_some(asio::buffer(readBuffer_.data(), n),
-                          [self = shared_from_this()](const error_code& ec, size_t got) {
+  auto done = [self = shared_from_this()](const error_code& ec, size_t got) {
     self->reading_ = false;
     if (ec == asio::error::operation_aborted || self->phase_ != Phase::Open) return;
     if (ec) {
@@ -167,9 +201,10 @@ void Connection::startRead() {
       // After a reset at connect the queue's end reads as an end of file: it was the reset.
       const error_code why = ec == asio::error::eof && self->resetAtConnect_
                                  ? error_code(asio::error::connection_reset) : ec;
+      // TLS: eof is the peer's close_notify; a TCP end without it is stream_truncated (protocol).
       self->peerFin_ = why == asio::error::eof;
       NetEvent e{NetEvent::Kind::PeerClosed};
-      e.reason = self->peerFin_ ? Reason::None : classify(why, Stage::Stream);
+      e.reason = self->peerFin_ ? Reason::None : self->tls_ ? streamReason(why) : classify(why, Stage::Stream);
       self->push(std::move(e));
       if (self->released_) ec == asio::error::eof ? self->finishClose() : self->closeSocket();
       return;
@@ -182,7 +217,9 @@ void Connection::startRead() {
       self->push(std::move(e));
     }
     self->startRead();
-  });
+  };
+  if (tls_) tls_->async_read_some(asio::buffer(readBuffer_.data(), n), std::move(done));
+  else socket_.async_read_some(asio::buffer(readBuffer_.data(), n), std::move(done));
 }
 
 void Connection::consumed(uint32_t n) {
@@ -202,21 +239,32 @@ void Connection::shutdown() {
   startWrite();
 }
 
-// One write in flight; FIN once the queue is empty after SHUTDOWN or CLOSE.
+// One write in flight; FIN once the queue is empty after SHUTDOWN or CLOSE (TLS: close_notify
+// first, so that the peer can tell the end of the stream from a cut).
 void Connection::startWrite() {
   if (phase_ != Phase::Open || writing_) return;
   if (txQueue_.empty()) {
     if (shutdownRequested_ && !finSent_) {
+      if (tls_ && !closeNotifySent_) {
+        closeNotifySent_ = true;
+        auto alert = std::make_shared<std::vector<uint8_t>>(closeNotify(*tls_));
+        writing_ = true;
+        asio::async_write(socket(), asio::buffer(*alert), [self = shared_from_this(), alert](const error_code& ec, size_t) {
+          self->writing_ = false;
+          if (ec == asio::error::operation_aborted || self->phase_ != Phase::Open) return;
+          self->startWrite();  // the FIN; a write error shows up on the next read
+        });
+        return;
+      }
       error_code ec;
-      socket_.shutdown(tcp::socket::shutdown_send, ec);
+      socket().shutdown(tcp::socket::shutdown_send, ec);
       finSent_ = true;
       if (released_) finishClose();
     }
     return;
   }
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(txQueue_.front()),
-                    [self = shared_from_this()](const error_code& ec, size_t n) {
+  auto done = [self = shared_from_this()](const error_code& ec, size_t n) {
     self->writing_ = false;
     if (ec == asio::error::operation_aborted || self->phase_ != Phase::Open) return;
     if (ec) {
@@ -224,7 +272,7 @@ void Connection::startWrite() {
       self->txQueue_.clear();
       self->txQueued_ = 0;
       NetEvent e{NetEvent::Kind::Failed};
-      e.reason = classify(ec, Stage::Stream);
+      e.reason = self->tls_ ? streamReason(ec) : classify(ec, Stage::Stream);
       self->push(std::move(e));
       if (self->released_) self->closeSocket();
       return;
@@ -237,7 +285,9 @@ void Connection::startWrite() {
     e.count = static_cast<uint32_t>(n);
     self->push(std::move(e));
     self->startWrite();
-  });
+  };
+  if (tls_) asio::async_write(*tls_, asio::buffer(txQueue_.front()), std::move(done));
+  else asio::async_write(socket_, asio::buffer(txQueue_.front()), std::move(done));
 }
 
 // ---- Ending
@@ -265,7 +315,7 @@ void Connection::armCloseTimer() {
     if (ec || self->phase_ != Phase::Open) return;
     if (!self->finSent_) {
       error_code ignored;
-      self->socket_.set_option(asio::socket_base::linger(true, 0), ignored);  // RST
+      self->socket().set_option(asio::socket_base::linger(true, 0), ignored);  // RST
     }
     self->closeSocket();
   });
@@ -278,9 +328,9 @@ void Connection::finishClose() {
 
 void Connection::abort() {
   released_ = true;
-  if (socket_.is_open()) {
+  if (socket().is_open()) {
     error_code ec;
-    socket_.set_option(asio::socket_base::linger(true, 0), ec);
+    socket().set_option(asio::socket_base::linger(true, 0), ec);
   }
   closeSocket();
 }
@@ -300,7 +350,7 @@ void Connection::closeSocket() {
   resolver_.cancel();
   timer_.cancel();
   error_code ec;
-  socket_.close(ec);
+  socket().close(ec);
   txQueue_.clear();
   txQueued_ = 0;
 }
@@ -310,7 +360,8 @@ SlotInfo Connection::info(bool serviceRequest) const {
   i.slot = released_ ? -1 : slot_;
   switch (phase_) {
     case Phase::Resolving:
-    case Phase::Connecting: i.state = State::Connecting; break;
+    case Phase::Connecting:
+    case Phase::Handshaking: i.state = State::Connecting; break;
     case Phase::Waiting: i.state = State::Listening; break;
     case Phase::Open: i.state = State::Connected; break;
     case Phase::Closed: i.state = reason_ != Reason::None ? State::Failed : State::Free; break;
@@ -335,6 +386,7 @@ SlotInfo Connection::info(bool serviceRequest) const {
   i.finSent = finSent_;
   i.inFile = inFile_;
   i.outFile = outFile_;
+  if (tlsWanted_) i.tls = tlsText_.empty() ? "TLS" : versionText(tlsText_);
   return i;
 }
 

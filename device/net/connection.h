@@ -18,20 +18,32 @@
 #include "device/registers/inbox.h"
 #include "device/registers/options.h"
 #include "device/registers/snapshot.h"
+#include "policy.h"
+#include "tls.h"
 
 namespace tcpnet {
+
+// What every connection consults, owned by the backend for its whole life.
+struct NetSettings {
+  const Options& options;
+  TlsContexts& tls;
+  const ConnectPolicy& policy;
+  const HostsFile& hosts;
+};
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using tcp = boost::asio::ip::tcp;
 
-  Connection(boost::asio::io_context& io, Inbox& inbox, const Options& options, int slot,
-             uint32_t generation, uint64_t rxLimit, int portEntry);
+  // tls: OPENTLS (the client handshakes after connecting) or a slot of a LISTENTLS port.
+  Connection(boost::asio::io_context& io, Inbox& inbox, const NetSettings& settings, int slot,
+             uint32_t generation, uint64_t rxLimit, int portEntry, bool tls);
 
   void connect(std::string host, uint16_t port);   // client slot
   void bound(const tcp::endpoint& local);          // server slot: its port listens
   void failed(Reason reason);                      // connect/listen failure
   void attach(tcp::socket socket);                 // server slot: a client arrived
+  void attach(std::shared_ptr<TlsStream> stream);  // TLS server slot: its handshake is done
   void send(std::vector<uint8_t> bytes);
   void consumed(uint32_t n);
   void shutdown();
@@ -47,9 +59,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   SlotInfo info(bool serviceRequest) const;
 
  private:
-  enum class Phase { Resolving, Connecting, Waiting, Open, Closed };
+  enum class Phase { Resolving, Connecting, Handshaking, Waiting, Open, Closed };
 
-  void connectTo(const tcp::resolver::results_type& endpoints);
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
+  void connectTo(std::vector<tcp::endpoint> endpoints);
+  void handshake();
   void connectFailed(const boost::system::error_code& ec, const boost::asio::ip::tcp::endpoint& target);
   void established();
   void startRead();
@@ -61,6 +75,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   boost::asio::io_context& io_;
   Inbox& inbox_;
+  const NetSettings& settings_;
   const Options& options_;
   const int slot_;
   const uint32_t generation_;
@@ -68,7 +83,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const int portEntry_;  // -1 for a client slot
   const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
 
-  tcp::socket socket_;
+  tcp::socket socket_;               // plain connections
+  std::shared_ptr<TlsStream> tls_;   // TLS connections: the socket is its next layer
+  const bool tlsWanted_;
+  std::string host_;                 // as the guest gave it: the TLS name to verify
+  std::string tlsText_;              // TLSINFO's text once the handshake is done
+  bool closeNotifySent_ = false;
+  bool forbidden_ = false;           // the policy refused an address of the destination
   tcp::resolver resolver_;
   boost::asio::steady_timer timer_;  // connect timeout; after CLOSE: write progress, then linger
   Phase phase_;

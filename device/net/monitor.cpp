@@ -178,7 +178,7 @@ std::string monitorDocument(const monitor::Header& header, const std::vector<Slo
                          .bytesReceived = r.bytesReceived, .bytesSent = r.bytesSent,
                          .rxQueued = r.rxQueued, .txQueued = r.txQueued, .serviceRequest = r.serviceRequest,
                          .inFile = r.inFile, .outFile = r.outFile, .ageSeconds = r.ageSeconds,
-                         .peerClosed = r.peerClosed, .finSent = r.finSent});
+                         .peerClosed = r.peerClosed, .finSent = r.finSent, .tls = r.tls});
   }
   doc.omitted = rows.size() - shown;
   return monitor::serialize(doc);

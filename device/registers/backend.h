@@ -12,12 +12,14 @@ namespace tcpnet {
 class NetBackend {
  public:
   virtual ~NetBackend() = default;
-  // Resolve `host` and connect; rxLimit bounds the bytes ever read from the socket.
+  // Resolve `host` and connect (then, if tls, the TLS handshake); rxLimit bounds the bytes ever
+  // read from the socket.
   virtual void open(int slot, uint32_t generation, std::string host, uint16_t port,
-                    uint64_t rxLimit) = 0;
+                    uint64_t rxLimit, bool tls) = 0;
   // Add a serving slot to listening port entry `entry` (0..3) for `port` (0 = OS chooses; only
-  // when the entry is new).
-  virtual void listen(int slot, uint32_t generation, int entry, uint16_t port, uint64_t rxLimit) = 0;
+  // when the entry is new); a TLS entry hands the slot only clients whose handshake completed.
+  virtual void listen(int slot, uint32_t generation, int entry, uint16_t port, uint64_t rxLimit,
+                      bool tls) = 0;
   virtual void send(int slot, uint32_t generation, std::vector<uint8_t> bytes) = 0;
   // The guest fetched n received bytes: the backend may read n more.
   virtual void consumed(int slot, uint32_t generation, uint32_t n) = 0;

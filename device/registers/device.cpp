@@ -7,8 +7,9 @@
 namespace tcpnet {
 
 const char* reasonName(Reason r) {
-  static const char* const names[] = {"none",     "refused",     "unreachable", "timeout", "lookup",
-                                      "portbusy", "noresources", "reset",       "closed"};
+  static const char* const names[] = {"none",      "refused",     "unreachable", "timeout",  "lookup",
+                                      "portbusy",  "noresources", "reset",       "closed",   "untrusted",
+                                      "badname",   "expired",     "handshake",   "protocol", "forbidden"};
   auto i = static_cast<size_t>(r);
   return i < std::size(names) ? names[i] : "?";
 }
@@ -24,7 +25,8 @@ Device::Device(risc5::GuestMemory& memory, NetBackend& backend, Inbox& inbox, co
       backend_(backend),
       inbox_(inbox),
       bufferBytes_(options.bufferBytes),
-      defaultRxLimit_(options.rxLimit) {
+      defaultRxLimit_(options.rxLimit),
+      tlsServer_(!options.tlsCert.empty()) {
   for (Slot& s : slots_) s.rx = ByteRing(bufferBytes_);
 }
 
@@ -128,6 +130,7 @@ void Device::apply(NetEvent& e) {
       s.remotePort = e.remotePort;
       s.localAddress = std::move(e.localAddress);
       s.remoteAddress = std::move(e.remoteAddress);
+      s.tlsInfo = std::move(e.tls);
       s.events |= flag::hostc;
       break;
     case NetEvent::Kind::Received:
@@ -177,8 +180,10 @@ void Device::publish() { inbox_.publishServiceRequests(serviceRequests()); }
 
 int32_t Device::execute(uint32_t command) {
   switch (static_cast<Command>(command)) {
-    case Command::Open: return open();
-    case Command::Listen: return listen();
+    case Command::Open: return open(false);
+    case Command::Listen: return listen(false);
+    case Command::OpenTls: return open(true);
+    case Command::ListenTls: return tlsServer_ ? listen(true) : kNoTls;
     default: break;
   }
   if (command < 1 || command > kLastCommand) return kBadCommand;
@@ -200,6 +205,7 @@ int32_t Device::execute(uint32_t command) {
     case Command::Laddr: return address(s->localAddress);
     case Command::Raddr: return address(s->remoteAddress);
     case Command::Names: return names(index, *s);
+    case Command::TlsInfo: return address(s->tlsInfo);
     default: return kBadCommand;
   }
 }
@@ -210,7 +216,7 @@ int32_t Device::limitParameter(uint64_t& limit) const {
   return kOk;
 }
 
-int32_t Device::open() {
+int32_t Device::open(bool tls) {
   if (port_ == 0 || port_ > 0xFFFF) return kBadPort;
   if (len_ < 1 || len_ > kMaxName + 1) return kBadLength;
   if (!inRam(adr_, len_)) return kBadMemory;
@@ -227,14 +233,15 @@ int32_t Device::open() {
   if (index < 0) return kNoSlot;
   Slot& s = slots_[index];
   s.state = State::Connecting;
+  s.tls = tls;
   s.generation = ++nextGeneration_;
   s.rxLimit = limit;
-  backend_.open(index, s.generation, std::move(host), static_cast<uint16_t>(port_), limit);
+  backend_.open(index, s.generation, std::move(host), static_cast<uint16_t>(port_), limit, tls);
   slot_ = static_cast<uint32_t>(index);
   return index;
 }
 
-int32_t Device::listen() {
+int32_t Device::listen(bool tls) {
   if (port_ > 0xFFFF) return kBadPort;
   uint64_t limit;
   if (int32_t r = limitParameter(limit); r < 0) return r;
@@ -244,6 +251,7 @@ int32_t Device::listen() {
       if (ports_[e].used && (ports_[e].actual == port_ || ports_[e].requested == port_)) entry = e;
   }
   bool newEntry = entry < 0;
+  if (!newEntry && ports_[entry].tls != tls) return kBadPort;  // a port serves TLS or plain, not both
   if (newEntry) {
     for (int e = 0; e < kListenPorts && entry < 0; ++e)
       if (!ports_[e].used) entry = e;
@@ -252,15 +260,16 @@ int32_t Device::listen() {
   int index = freeSlot();
   if (index < 0) return kNoSlot;
   PortEntry& p = ports_[entry];
-  if (newEntry) p = PortEntry{true, static_cast<uint16_t>(port_), static_cast<uint16_t>(port_), 0};
+  if (newEntry) p = PortEntry{true, static_cast<uint16_t>(port_), static_cast<uint16_t>(port_), 0, tls};
   p.slots += 1;
   Slot& s = slots_[index];
   s.state = State::Listening;
   s.listener = true;
+  s.tls = tls;
   s.portEntry = entry;
   s.generation = ++nextGeneration_;
   s.rxLimit = limit;
-  backend_.listen(index, s.generation, entry, static_cast<uint16_t>(port_), limit);
+  backend_.listen(index, s.generation, entry, static_cast<uint16_t>(port_), limit, tls);
   slot_ = static_cast<uint32_t>(index);
   return index;
 }

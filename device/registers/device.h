@@ -33,6 +33,7 @@ class Device final : public risc5::MmioDevice {
   struct Slot {
     State state = State::Free;
     bool listener = false;        // opened by LISTEN
+    bool tls = false;             // opened by OPENTLS or LISTENTLS
     bool connected = false;       // has had a peer (hostc seen)
     bool shutdown = false;        // SHUTDOWN given: no more SEND
     bool peerClosed = false;      // FIN or reset seen; disconn waits until rx is empty
@@ -50,12 +51,14 @@ class Device final : public risc5::MmioDevice {
     ByteRing rx;
     uint16_t localPort = 0, remotePort = 0;
     std::string localAddress, remoteAddress;
+    std::string tlsInfo;          // TLSINFO's text once the handshake is done
   };
   struct PortEntry {
     bool used = false;
     uint16_t requested = 0;  // 0: OS-chosen
     uint16_t actual = 0;     // 0 until bound
     int slots = 0;
+    bool tls = false;        // LISTENTLS: every slot of the port serves TLS
   };
 
   void update() {
@@ -68,8 +71,8 @@ class Device final : public risc5::MmioDevice {
   void flushSlot(int index);
 
   int32_t execute(uint32_t command);
-  int32_t open();
-  int32_t listen();
+  int32_t open(bool tls);
+  int32_t listen(bool tls);
   int32_t send(int index, Slot& s);
   int32_t recv(int index, Slot& s);
   int32_t address(const std::string& text);
@@ -92,6 +95,7 @@ class Device final : public risc5::MmioDevice {
   Inbox& inbox_;
   const uint32_t bufferBytes_;
   const uint32_t defaultRxLimit_;
+  const bool tlsServer_;  // a certificate was given: LISTENTLS works
   std::array<Slot, kSlots> slots_;
   std::array<PortEntry, kListenPorts> ports_;
   std::vector<NetEvent> taken_;  // reused drain buffer

@@ -32,6 +32,7 @@ struct NetEvent {
   uint32_t count = 0;
   uint16_t localPort = 0, remotePort = 0;
   std::string localAddress, remoteAddress;
+  std::string tls;  // Connected over TLS: "TLSv1.3 TLS_AES_256_GCM_SHA384" (TLSINFO's text)
   std::vector<uint8_t> data;
 };
 

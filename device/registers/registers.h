@@ -24,9 +24,10 @@ inline constexpr uint32_t ID = 0, VERSION = 4, SRQ = 8, SLOT = 12, CMD = 16, ADR
 
 enum class Command : uint32_t {
   Open = 1, Listen = 2, Send = 3, Recv = 4, Shutdown = 5, Close = 6, Abort = 7, Laddr = 8, Raddr = 9,
-  Names = 10
+  Names = 10,
+  OpenTls = 11, ListenTls = 12, TlsInfo = 13  // ours: TLS done by the host (docs/tcpnet-device.md)
 };
-inline constexpr uint32_t kLastCommand = 10;
+inline constexpr uint32_t kLastCommand = 13;
 
 // Values read from CMD after a command; >= 0 is success.
 enum Result : int32_t {
@@ -40,6 +41,7 @@ enum Result : int32_t {
   kNoSlot = -7,
   kNoPort = -8,
   kBadCommand = -9,
+  kNoTls = -10,  // LISTENTLS, but the emulator has no certificate (--tls-cert, --tls-key)
 };
 
 // STATUS bits. Event flags are cleared by reading STATUS; idle and wconn are levels.
@@ -54,8 +56,17 @@ inline constexpr int stateShift = 24;   // bits 24-27
 
 enum class Reason : uint8_t {
   None = 0, Refused = 1, Unreachable = 2, Timeout = 3, Lookup = 4, PortBusy = 5, NoResources = 6,
-  Reset = 7, Closed = 8
+  Reset = 7, Closed = 8,
+  // TLS (OPENTLS, LISTENTLS): why the handshake or the TLS stream failed.
+  Untrusted = 9,   // the certificate chain does not lead to a trusted CA
+  BadName = 10,    // the certificate is not for the host name (or address) asked for
+  Expired = 11,    // the certificate has expired or is not yet valid
+  Handshake = 12,  // no common version or cipher, or the peer's alert
+  Protocol = 13,   // not TLS, a broken record, or the end of the stream without close_notify
+  // The host's outbound policy (--tcpnet-connect, --tcpnet-allow, --tcpnet-deny).
+  Forbidden = 14
 };
+inline constexpr uint8_t kLastReason = 14;
 
 enum class State : uint8_t { Free = 0, Connecting = 1, Listening = 2, Connected = 3, Failed = 4 };
 

@@ -24,6 +24,7 @@ struct SlotInfo {
   bool peerClosed = false;     // the peer's FIN was received
   bool finSent = false;        // our FIN was sent (after SHUTDOWN or CLOSE)
   std::string inFile, outFile;  // as the guest named them (NAMES); empty if not named
+  std::string tls;             // "" plain; "TLS" before the handshake ends, then e.g. "TLSv1.3"
 };
 
 }  // namespace tcpnet

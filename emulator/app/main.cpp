@@ -12,8 +12,10 @@
 #include <memory>
 
 #include "device/net/monitor.h"
+#include "device/net/policy.h"
 #include "device/net/tcpnet.h"
 #include "firmware/boot_rom.h"
+#include "tools/cli/cli.h"
 #include "emulator/frontend/headless.h"
 #include "emulator/frontend/image_check.h"
 #include "emulator/frontend/options.h"
@@ -91,8 +93,20 @@ int main(int argc, char** argv) {
   if (o.tcpnet) {
     tcpnet::Options t;
     t.bindAddress = o.tcpnetBind;
+    t.connectScope = o.tcpnetConnect;
+    t.connectRules = o.tcpnetRules;
+    t.hostsFile = o.tcpnetHosts;
+    t.tlsCa = o.tlsCa;
+    t.tlsInsecure = o.tlsInsecure;
+    t.tlsCert = o.tlsCert;
+    t.tlsKey = o.tlsKey;
+    if (o.tlsInsecure)  // said whatever --quiet says: the user must not forget it is on
+      std::fprintf(stderr, "oberon-emu: WARNING: --tls-insecure: the guest's TLS connections are not "
+                           "verified; anyone on the path can read and change them\n");
     try {
       net = std::make_unique<tcpnet::TcpNet>(m.guestMemory(), m.waker(), t);
+    } catch (const tcpnet::PolicyUsageError& e) {
+      return oberon::cli::usageError("oberon-emu", e.what());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "oberon-emu: %s\n", e.what());
       return kExitSetup;

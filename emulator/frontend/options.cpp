@@ -46,7 +46,20 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
     ("serial-out", po::value(&o.serialOut), "RS232 output to FILE or FIFO ('-' = stdout)")
     ("boot-from-serial", "set switch 0: the boot ROM loads the system from the serial line")
     ("no-tcpnet", "remove the TCPNet device")
-    ("tcpnet-bind", po::value(&o.tcpnetBind), "address listening sockets bind to (default 127.0.0.1)")
+    ("tcpnet-bind", po::value(&o.tcpnetBind), "address listening sockets bind to (default 127.0.0.1; ::1, :: "
+                                              "and 0.0.0.0 too)")
+    ("tcpnet-connect", po::value(&o.tcpnetConnect), "where the guest may connect: loopback, private or any "
+                                                    "(default any)")
+    ("tcpnet-allow", po::value<std::vector<std::string>>()->composing(),
+     "allow HOST_OR_CIDR[:PORT] (repeatable; with --tcpnet-deny, the first rule that matches decides)")
+    ("tcpnet-deny", po::value<std::vector<std::string>>()->composing(), "deny HOST_OR_CIDR[:PORT] (repeatable)")
+    ("tcpnet-hosts", po::value(&o.tcpnetHosts), "hosts FILE (/etc/hosts format) the device resolves names "
+                                                "from before DNS")
+    ("tls-ca", po::value(&o.tlsCa), "trust this CA certificate (PEM) too, for the guest's TLS connections")
+    ("tls-insecure", po::bool_switch(&o.tlsInsecure), "do not verify TLS certificates (unsafe: anyone on the "
+                                                      "path can read and change the guest's TLS traffic)")
+    ("tls-cert", po::value(&o.tlsCert), "certificate chain (PEM) that TLS ports (LISTENTLS) serve")
+    ("tls-key", po::value(&o.tlsKey), "private key (PEM) of --tls-cert")
     ("monitor", po::value(&o.monitor), "path of the tcpnet-lsof monitor socket")
     ("zoom", po::value(&o.zoom), "window: pixel zoom factor (default: automatic)")
     ("fullscreen", po::bool_switch(&o.fullscreen), "window: start in fullscreen (F11 toggles)")
@@ -58,8 +71,13 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
   pos.add("image", 1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(general).positional(pos).run(), vm);
+    po::parsed_options parsed = po::command_line_parser(argc, argv).options(general).positional(pos).run();
+    po::store(parsed, vm);
     po::notify(vm);
+    for (const po::option& opt : parsed.options)  // allow and deny keep their interleaved order
+      if (opt.string_key == "tcpnet-allow" || opt.string_key == "tcpnet-deny")
+        for (const std::string& v : opt.value)
+          o.tcpnetRules.push_back((opt.string_key == "tcpnet-allow" ? "allow " : "deny ") + v);
   } catch (const po::error& e) {
     exitCode = oberon::cli::usageError("oberon-emu", e.what());
     return std::nullopt;
@@ -85,6 +103,10 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
   }
   if (vm.count("boot-from-serial")) o.machine.switches |= 1;
   if (vm.count("no-tcpnet")) o.tcpnet = false;
+  if (o.tlsCert.empty() != o.tlsKey.empty()) {
+    exitCode = oberon::cli::usageError("oberon-emu", "--tls-cert and --tls-key go together");
+    return std::nullopt;
+  }
   if (o.timeoutSeconds < 0) {
     exitCode = oberon::cli::usageError("oberon-emu", "--timeout must not be negative");
     return std::nullopt;

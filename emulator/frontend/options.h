@@ -21,6 +21,11 @@ struct Options {
   std::string serialIn, serialOut;  // "-" = stdin/stdout
   bool tcpnet = true;
   std::string tcpnetBind = "127.0.0.1";
+  std::string tcpnetConnect = "any";        // loopback, private or any
+  std::vector<std::string> tcpnetRules;     // "allow X" / "deny X" in command-line order
+  std::string tcpnetHosts;                  // hosts file consulted before DNS
+  std::string tlsCa, tlsCert, tlsKey;
+  bool tlsInsecure = false;
   std::string script;           // headless input script (docs/scripting.md)
   std::vector<std::string> runs;  // --run: Oberon commands run once the system is idle
   bool headlessByDefault = false; // no display could be opened (not asked for with --headless)

@@ -316,6 +316,7 @@ BOOST_AUTO_TEST_CASE(document_text_field_for_field) {
   r.ageSeconds = -1;  // clock skew: never negative in the document
   r.peerClosed = true;
   r.inFile = "Mail.Text";
+  r.tls = "TLSv1.3";
   h.image.clear();
   BOOST_TEST(tcpnet::monitorDocument(h, {r, r}, 1) ==
              R"({"tcpnet_monitor":1,"pid":29906,"image":"","started":"2026-11-22T00:15:49Z","uptime":0.504,)"
@@ -323,7 +324,7 @@ BOOST_AUTO_TEST_CASE(document_text_field_for_field) {
              R"("local_address":"127.0.0.1","local_port":40000,"remote_address":"127.0.0.1","remote_port":7,)"
              R"("bytes_received":9007199254740993,"bytes_sent":7,"rx_queued":11,"tx_queued":0,)"
              R"("service_request":true,"in_file":"Mail.Text","out_file":"","age":0.0,"peer_closed":true,)"
-             R"("fin_sent":false}],"omitted":1})"
+             R"("fin_sent":false,"tls":"TLSv1.3"}],"omitted":1})"
              "\n");
   h.image = "/x/\xff.dsk";  // a path that is not UTF-8: still a valid document, no exception
   auto doc = nlohmann::json::parse(tcpnet::monitorDocument(h, {}, 96), nullptr, false);

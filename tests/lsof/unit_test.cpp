@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(json_report_escapes_and_field_order) {
              R"("listener":false,"local_address":"127.0.0.1","local_port":45240,"remote_address":"127.0.0.1",)"
              R"("remote_port":47311,"name":"127.0.0.1:45240->127.0.0.1:47311","bytes_received":11,"bytes_sent":7,)"
              R"("rx_queued":11,"tx_queued":0,"service_request":true,"in_file":"","out_file":"","age":2.704,)"
-             R"("peer_closed":false,"fin_sent":false}]}]})"
+             R"("peer_closed":false,"fin_sent":false,"tls":""}]}]})"
              "\n");
   BOOST_TEST(jsonReport({}, numeric) == "{\"emulators\":[]}\n");
 

@@ -32,7 +32,8 @@ BOOST_AUTO_TEST_CASE(bad_values_give_result_codes) {
   BOOST_TEST(g.simple(32, Command::Close) == kBadSlot);  // out of range
   BOOST_TEST(g.simple(-1, Command::Send) == kBadSlot);
   BOOST_TEST(g.command(static_cast<Command>(0)) == kBadCommand);
-  BOOST_TEST(g.command(static_cast<Command>(11)) == kBadCommand);
+  BOOST_TEST(g.command(static_cast<Command>(14)) == kBadCommand);  // the first after TLSINFO
+  BOOST_TEST(g.command(Command::ListenTls) == kNoTls);  // this device has no certificate
   BOOST_TEST(g.command(static_cast<Command>(0xFFFFFFFF)) == kBadCommand);
 
   BOOST_TEST(g.open("localhost", 0) == kBadPort);

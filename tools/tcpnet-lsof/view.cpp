@@ -197,7 +197,9 @@ std::string printable(const std::string& s) {
 std::string table(const std::vector<Row>& rows, Names& names) {
   if (rows.empty()) return {};
   bool files = std::any_of(rows.begin(), rows.end(), [](const Row& r) { return !r.inFile.empty() || !r.outFile.empty(); });
+  bool tls = std::any_of(rows.begin(), rows.end(), [](const Row& r) { return !r.tls.empty(); });
   std::vector<std::string> head = {"PID", "SLOT", "STATE", "RECV", "SENT", "RXQ", "TXQ", "SRQ", "AGE"};
+  if (tls) head.push_back("TLS");
   if (files) head.push_back("FILES");
   head.push_back("NAME");
   const size_t numericFrom = 3, numericTo = 6;  // RECV..TXQ are right-aligned
@@ -207,6 +209,7 @@ std::string table(const std::vector<Row>& rows, Names& names) {
                                   std::to_string(r.bytesReceived), std::to_string(r.bytesSent),
                                   std::to_string(r.rxQueued), std::to_string(r.txQueued),
                                   r.serviceRequest ? "*" : "-", ageText(r.ageSeconds)};
+    if (tls) c.push_back(r.tls.empty() ? "-" : r.tls);
     if (files) c.push_back((r.inFile.empty() ? "-" : r.inFile) + "/" + (r.outFile.empty() ? "-" : r.outFile));
     c.push_back(endpointName(r, names));
     for (std::string& cell : c) cell = printable(cell);
