@@ -57,8 +57,10 @@ const Pki& pki() {
 }
 
 // http.server on 127.0.0.1, port 0, serving a folder; with a certificate and key over TLS. GET
-// /go/LOCATION answers 302 with that Location. The port is the first line it prints.
-const char* kServer = R"(import functools, http.server, ssl, sys
+// /go/LOCATION answers 302 with that Location; /clean and /cut send 5000 bytes without
+// Content-Length, so the end of the stream ends the body: /clean ends with TLS close_notify, /cut
+// with a bare TCP FIN (a cut stream). The port is the first line it prints.
+const char* kServer = R"(import functools, http.server, socket, ssl, sys
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):
@@ -67,6 +69,12 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Location", self.path[4:])
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif self.path in ("/clean", "/cut"):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"x" * 5000)
+            if self.path == "/cut":
+                self.request.shutdown(socket.SHUT_RDWR)  # FIN without close_notify
         else:
             super().do_GET()
 
@@ -258,6 +266,23 @@ BOOST_AUTO_TEST_CASE(redirects_between_http_and_https, *boost::unit_test::precon
     BOOST_TEST(log.find("NetGet " + h.url + ": 200, 300000 bytes -> " + h.file + "\n") != std::string::npos, log);
     BOOST_TEST((curlHttps("/" + h.file) == data), h.file);
   }
+}
+
+// A body that the end of the stream ends is complete only if TLS ended it (close_notify); a bare
+// TCP FIN may be an attacker's cut: reason protocol, and no file.
+BOOST_AUTO_TEST_CASE(cut_stream_is_not_a_clean_end, *boost::unit_test::precondition(haveTls)) {
+  Trusting& t = trusting();
+  std::string base = "https://localhost:" + std::to_string(httpsServer().port);
+  std::string log = fetch(t.shellPort, base + "/clean", "Clean.bin");
+  BOOST_TEST(log.find("NetGet " + base + "/clean: 200, 5000 bytes -> Clean.bin\n") != std::string::npos, log);
+  BOOST_TEST(shell(t.shellPort, "NetGet.Fetch " + base + "/cut Cut.bin").find("@0") != std::string::npos);
+  log = waitLog(t.shellPort, "NetGet " + base + "/cut: ", milliseconds(30000));
+  BOOST_TEST(log.find("NetGet " + base + "/cut: error, TLS protocol error, after 5000 bytes, no file written\n") !=
+                 std::string::npos,
+             log);
+  std::string status;
+  curlHttps("/Cut.bin", &status);
+  BOOST_TEST(status == "404");
 }
 
 // OpenTLS, ListenTLS and TlsInfo with bad input give TCPNet's codes (docs/oberon-net.md: badName
