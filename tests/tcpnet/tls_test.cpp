@@ -164,6 +164,26 @@ BOOST_AUTO_TEST_CASE(cut_stream_without_close_notify_is_protocol_after_the_data)
   BOOST_TEST((body == support::randomBytes(1000, 7)));  // every byte first, then the error
 }
 
+BOOST_AUTO_TEST_CASE(backpressure_holds_a_fast_sender_and_loses_nothing) {
+  Pki pki;
+  support::TempDir d{"tcpnet-tls-big"};
+  const std::string big = support::randomBytes(4 << 20, 11);
+  std::string file = d.write("big.bin", big);
+  Peer peer({"python3", peerScript(), "send", pki.good.cert, pki.good.key, file});
+  uint32_t port = peer.port();
+  BOOST_REQUIRE(port != 0);
+  Options o = tlsOptions(pki);
+  Guest g(o);
+  int s = openTls(g, "localhost", port);
+  BOOST_REQUIRE(g.waitFlag(s, flag::hostc, 20s));
+  // The guest takes nothing: the device fills its receive buffer and then reads no more.
+  BOOST_REQUIRE(g.waitUntil([&] { return g.slotRegister(s, reg::RXAVAIL) == o.bufferBytes; }, 20s));
+  BOOST_TEST(g.row(s).bytesReceived == uint64_t{o.bufferBytes});  // read from TLS = what the guest holds
+  std::string got = receiveAll(g, s, 60s);
+  BOOST_TEST((got == big), "got " << got.size() << " of " << big.size() << " bytes");
+  BOOST_TEST((g.seen(s) & flag::error) == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(plain_server_is_protocol) {
   Socket server = Socket::listen(0);
   Guest g(Options{});
