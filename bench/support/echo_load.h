@@ -49,19 +49,35 @@ inline bool sendAll(int fd, const char* p, size_t n) {
   return true;
 }
 
+// A listening socket on 127.0.0.1 with a port the OS chooses (set in `port`).
+inline int listenLoopback(int& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 4) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+    fail("cannot open a loopback listening socket");
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
+// The next client, with TCP_NODELAY; -1 once the listening socket has been shut down.
+inline int acceptClient(int listenFd) {
+  int c = ::accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (c >= 0) {
+    int one = 1;
+    ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  return c;
+}
+
 // ---- The host's own echo: one thread, blocking sockets, serves connections one after another.
 class LoopbackEcho {
  public:
   LoopbackEcho() {
-    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (listen_ < 0 || ::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::listen(listen_, 4) != 0 || ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      fail("cannot open the loopback echo socket");
-    port_ = ntohs(a.sin_port);
+    listen_ = listenLoopback(port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~LoopbackEcho() {
@@ -75,10 +91,8 @@ class LoopbackEcho {
   void serve() {
     std::vector<char> buf(64 * 1024);
     for (;;) {
-      int c = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+      int c = acceptClient(listen_);
       if (c < 0) return;
-      int one = 1;
-      ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       for (;;) {
         ssize_t n = ::recv(c, buf.data(), buf.size(), 0);
         if (n <= 0 || !sendAll(c, buf.data(), static_cast<size_t>(n))) break;

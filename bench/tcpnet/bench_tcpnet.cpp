@@ -24,8 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include "echo_firmware.h"
 #include "echo_load.h"
-#include "tests/support/process.h"
 
 namespace {
 
@@ -35,27 +35,6 @@ using namespace bench;
   std::fprintf(stderr, "bench_tcpnet: %s\n", why.c_str());
   std::exit(1);
 }
-
-// ---- oberon-emu with the echo server (tests/support's Child: killed at the end).
-class Emulator {
- public:
-  Emulator(const std::string& emulator, const std::string& firmware)
-      : emu_({emulator, "--boot-from-serial", "--serial-in", firmware, "--serial-out", "-", "--headless", "--timeout",
-              "600"},
-             {.out = support::Stream::pipe(), .err = support::Stream::inherit()}) {
-    auto line = emu_.readLine(Clock::now() + std::chrono::seconds(10));
-    if (!line) die("the echo server printed no port within 10 s (" + emulator + ", " + firmware + ")");
-    port_ = std::atoi(line->c_str());
-    if (port_ <= 0) die("the echo server printed '" + *line + "' instead of a port");
-  }
-  int port() const { return port_; }
-  // user + system CPU seconds of the emulator process so far.
-  double cpuSeconds() const { return emu_.cpuSeconds(); }
-
- private:
-  support::Child emu_;
-  int port_ = 0;
-};
 
 }  // namespace
 
@@ -86,7 +65,7 @@ int run(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   LoopbackEcho plain;
-  Emulator emu(emulator, firmware);
+  FirmwareEcho emu(emulator, firmware);
   size_t total = mib << 20;
 
   double cpu0 = emu.cpuSeconds();

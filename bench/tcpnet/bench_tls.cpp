@@ -27,10 +27,10 @@
 #include <thread>
 #include <vector>
 
+#include "echo_firmware.h"
 #include "echo_load.h"
 #include "tests/support/files.h"
 #include "tests/support/pki.h"
-#include "tests/support/process.h"
 
 namespace {
 
@@ -48,15 +48,7 @@ class HostTlsEcho {
     if (SSL_CTX_use_certificate_chain_file(ctx_, cert.cert.c_str()) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx_, cert.key.c_str(), SSL_FILETYPE_PEM) != 1)
       die("host echo: cannot load the certificate");
-    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_, 4) != 0 ||
-        ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      die("host echo: cannot listen");
-    port_ = ntohs(a.sin_port);
+    listen_ = listenLoopback(port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~HostTlsEcho() {
@@ -71,10 +63,8 @@ class HostTlsEcho {
   void serve() {
     std::vector<char> buf(64 * 1024);
     for (;;) {
-      int c = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+      int c = acceptClient(listen_);
       if (c < 0) return;
-      int one = 1;
-      ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       SSL* ssl = SSL_new(ctx_);
       SSL_set_fd(ssl, c);
       if (SSL_accept(ssl) == 1) {
@@ -189,25 +179,6 @@ class Client {
   SSL_CTX* ctx_;
 };
 
-class Emulator {
- public:
-  Emulator(const std::string& emulator, const std::string& firmware, const support::CertFiles& cert)
-      : emu_({emulator, "--boot-from-serial", "--serial-in", firmware, "--serial-out", "-", "--headless", "--timeout",
-              "600", "--tls-cert", cert.cert, "--tls-key", cert.key},
-             {.out = support::Stream::pipe(), .err = support::Stream::inherit()}) {
-    auto line = emu_.readLine(Clock::now() + std::chrono::seconds(10));
-    if (!line) die("the echo server printed no port within 10 s (" + emulator + ", " + firmware + ")");
-    port_ = std::atoi(line->c_str());
-    if (port_ <= 0) die("the echo server printed '" + *line + "' instead of a port");
-  }
-  int port() const { return port_; }
-  double cpuSeconds() const { return emu_.cpuSeconds(); }
-
- private:
-  support::Child emu_;
-  int port_ = 0;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -230,7 +201,7 @@ int main(int argc, char** argv) {
     support::TestPki ca(dir.str(), "bench");
     support::CertFiles cert = ca.leaf("server", {"localhost"}, {"127.0.0.1"});
     HostTlsEcho host(cert);
-    Emulator emu(emulator, firmware, cert);
+    FirmwareEcho emu(emulator, firmware, {"--tls-cert", cert.cert, "--tls-key", cert.key});
     Client client(ca.caFile());
     size_t total = mib << 20;
 
