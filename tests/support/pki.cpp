@@ -74,9 +74,14 @@ CertFiles TestPki::leaf(const std::string& file, const std::vector<std::string>&
   EVP_PKEY* key = newKey();
   X509* cert = newCert(key, dnsNames.empty() ? "test" : dnsNames.front(), ++serial, fromDays, toDays);
   X509_set_issuer_name(cert, X509_get_subject_name(ca));
-  std::string san;
-  for (const auto& d : dnsNames) san += (san.empty() ? "" : ",") + std::string("DNS:") + d;
-  for (const auto& i : ips) san += (san.empty() ? "" : ",") + std::string("IP:") + i;
+  std::string san;  // "DNS:a,DNS:b,IP:1.2.3.4"
+  auto add = [&san](const char* kind, const std::string& value) {
+    if (!san.empty()) san += ',';
+    san += kind;
+    san += value;
+  };
+  for (const auto& d : dnsNames) add("DNS:", d);
+  for (const auto& i : ips) add("IP:", i);
   if (!san.empty()) addExtension(cert, ca, NID_subject_alt_name, san);
   addExtension(cert, ca, NID_basic_constraints, "critical,CA:FALSE");
   addExtension(cert, ca, NID_ext_key_usage, "serverAuth");
