@@ -1,8 +1,8 @@
 // TLS in the guest (TCPNet.OpenTLS, ListenTLS, TlsInfo): NetGet fetches https from a Python ssl
 // server, NetHttpd serves HTTPS to curl, redirects between http and https are followed, and a
 // server whose certificate the host does not trust is refused with that reason. The certificates
-// are a throwaway CA and a server certificate for localhost and 127.0.0.1, made with openssl in the
-// test's temporary folder; everything stays on loopback.
+// are a throwaway CA and a server certificate for localhost and 127.0.0.1 (tests/support/pki), in
+// the test's temporary folder; everything stays on loopback.
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
@@ -11,20 +11,11 @@
 #include <thread>
 
 #include "guest.h"
+#include "tests/support/pki.h"
 
 using namespace guest;
 
 namespace {
-
-// Skipped (and reported so by ctest) on a host without openssl or Python's ssl module.
-boost::test_tools::assertion_result haveTls(boost::unit_test::test_unit_id) {
-  bool ok = run({"openssl", "version"}, milliseconds(10000)).status == 0 &&
-            run({"python3", "-c", "import ssl, http.server"}, milliseconds(10000)).status == 0 &&
-            run({"curl", "--version"}, milliseconds(10000)).status == 0;
-  boost::test_tools::assertion_result r(ok);
-  r.message() << "this host has no openssl, curl or Python ssl module";
-  return r;
-}
 
 // The CA and the server's certificate and key (PEM), made once.
 struct Pki {
@@ -36,23 +27,9 @@ const Pki& pki() {
   if (p) return *p;
   std::string dir = workDir() + "/pki";
   std::filesystem::create_directories(dir);
-  auto openssl = [](std::vector<std::string> args) {
-    args.insert(args.begin(), "openssl");
-    RunResult r = run(args, milliseconds(60000));
-    if (r.status != 0) throw std::runtime_error("openssl " + args[1] + " failed: " + r.out + r.err);
-  };
-  auto x = std::make_unique<Pki>(Pki{dir + "/ca.pem", dir + "/server.pem", dir + "/server.key"});
-  openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/ca.key", "-out", x->ca, "-days", "2",
-           "-subj", "/CN=Oberon TLS test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-           "-addext", "keyUsage=critical,keyCertSign,cRLSign"});
-  openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", x->key, "-out", dir + "/server.csr", "-subj",
-           "/CN=localhost"});
-  writeFile(dir + "/server.ext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-            "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n");
-  openssl({"x509", "-req", "-in", dir + "/server.csr", "-CA", x->ca, "-CAkey", dir + "/ca.key", "-set_serial", "2",
-           "-days", "2", "-out", x->cert, "-extfile", dir + "/server.ext"});
-  p = std::move(x);
+  support::TestPki ca(dir, "oberon-tls-test");
+  support::CertFiles server = ca.leaf("server", {"localhost"}, {"127.0.0.1"});
+  p = std::make_unique<Pki>(Pki{ca.caFile(), server.cert, server.key});
   return *p;
 }
 
@@ -206,7 +183,7 @@ std::string fetch(int shellPort, const std::string& url, const std::string& file
 
 BOOST_AUTO_TEST_SUITE(tls)
 
-BOOST_AUTO_TEST_CASE(net_get_fetches_https_byte_exact, *boost::unit_test::precondition(haveTls)) {
+BOOST_AUTO_TEST_CASE(net_get_fetches_https_byte_exact) {
   Trusting& t = trusting();
   std::string u = "https://localhost:" + std::to_string(httpsServer().port) + "/Data.bin";
   std::string log = fetch(t.shellPort, u, "Data.bin");
@@ -217,7 +194,7 @@ BOOST_AUTO_TEST_CASE(net_get_fetches_https_byte_exact, *boost::unit_test::precon
   BOOST_TEST(status == "200");
 }
 
-BOOST_AUTO_TEST_CASE(net_httpd_serves_https_to_curl, *boost::unit_test::precondition(haveTls)) {
+BOOST_AUTO_TEST_CASE(net_httpd_serves_https_to_curl) {
   Trusting& t = trusting();
   std::string status;
   std::string body = curlHttps("/System.Tool", &status);
@@ -248,7 +225,7 @@ BOOST_AUTO_TEST_CASE(net_httpd_serves_https_to_curl, *boost::unit_test::precondi
   BOOST_TEST(line.find(" tls TLSv1.") != std::string::npos, line);
 }
 
-BOOST_AUTO_TEST_CASE(redirects_between_http_and_https, *boost::unit_test::precondition(haveTls)) {
+BOOST_AUTO_TEST_CASE(redirects_between_http_and_https) {
   Trusting& t = trusting();
   std::string https = "https://localhost:" + std::to_string(httpsServer().port);
   std::string http = "http://127.0.0.1:" + std::to_string(httpServer().port);
@@ -270,7 +247,7 @@ BOOST_AUTO_TEST_CASE(redirects_between_http_and_https, *boost::unit_test::precon
 
 // A body that the end of the stream ends is complete only if TLS ended it (close_notify); a bare
 // TCP FIN may be an attacker's cut: reason protocol, and no file.
-BOOST_AUTO_TEST_CASE(cut_stream_is_not_a_clean_end, *boost::unit_test::precondition(haveTls)) {
+BOOST_AUTO_TEST_CASE(cut_stream_is_not_a_clean_end) {
   Trusting& t = trusting();
   std::string base = "https://localhost:" + std::to_string(httpsServer().port);
   std::string log = fetch(t.shellPort, base + "/clean", "Clean.bin");
@@ -288,7 +265,7 @@ BOOST_AUTO_TEST_CASE(cut_stream_is_not_a_clean_end, *boost::unit_test::precondit
 // OpenTLS, ListenTLS and TlsInfo with bad input give TCPNet's codes (docs/oberon-net.md: badName
 // -5, badPort -6, badParam -11), and a port is either plain or TLS: ListenTLS on the shell's plain
 // port and Listen on NetHttpd's TLS port give badPort.
-BOOST_AUTO_TEST_CASE(bad_input_and_mixed_ports, *boost::unit_test::precondition(haveTls)) {
+BOOST_AUTO_TEST_CASE(bad_input_and_mixed_ports) {
   Trusting& t = trusting();
   std::string r = shell(t.shellPort, "TCPNetTest.Tls " + std::to_string(t.shellPort) + " " + std::to_string(t.httpsPort));
   for (const char* want : {"tlsempty=-5 ", "tlsspace=-5 ", "tlsport0=-6 ", "tlsnilconn=-11 ", "tlslisten70000=-6 ",
@@ -300,7 +277,7 @@ BOOST_AUTO_TEST_CASE(bad_input_and_mixed_ports, *boost::unit_test::precondition(
 }
 
 // A guest without --tls-ca and without a certificate of its own.
-BOOST_AUTO_TEST_CASE(untrusted_certificate_is_refused, *boost::unit_test::precondition(haveTls)) {
+BOOST_AUTO_TEST_CASE(untrusted_certificate_is_refused) {
   int sh = freePort(), http = freePort();
   Guest g({"NetShell.Start " + std::to_string(sh)});
   waitShell(sh, g);
