@@ -153,6 +153,13 @@ void Cpu::forgetAll() {
 #endif
 }
 
+std::string Cpu::lockstepReport() const {
+#ifdef OBERON_JIT
+  if (jit_ && !jit_->difference().what.empty()) return jit_->difference().report();
+#endif
+  return {};
+}
+
 void Cpu::translatedCodeStored(uint32_t word) {
 #ifdef OBERON_JIT
   jit_->invalidateWord(word);

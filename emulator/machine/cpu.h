@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "memory.h"
@@ -64,6 +65,8 @@ class Cpu {
   CpuMode mode() const { return mode_; }
   static bool translatorAvailable();
   jit::Translator* translator() { return jit_.get(); }
+  // --cpu lockstep: the first difference, with a disassembly of its block ("" if none).
+  std::string lockstepReport() const;
 
   // Lockstep's twin: loads and stores outside RAM are recorded into / replayed from `log`.
   void setIoLog(IoLog* log) { ioLog_ = log; }
