@@ -199,36 +199,76 @@ BOOST_AUTO_TEST_CASE(every_budget_stops_where_the_interpreter_does, *utf::precon
   }
 }
 
-// A store into the block that is running (the next instruction) and into a translated loop:
-// the new instruction runs, not the translation of the old one.
+// Stores into translated code: the new instruction runs, not the translation of the old one.
+// Program 1 patches a hot loop's body once, from a block that runs once (in --cpu jit the
+// interpreter runs that one: the interpreter's store must drop the translation). Program 2
+// stores into its own block on every pass, the next instruction but one (translated code
+// storing into itself: the block must be left at once).
 BOOST_AUTO_TEST_CASE(stores_into_translated_code_take_effect_at_once, *utf::precondition(Built())) {
-  const uint32_t movR1_5 = isa::encodeImmediate(isa::Op::MOV, 1, 0, 5);
-  const uint32_t program[] = {
-      isa::encodeImmediate(isa::Op::MOV, 1, 0, 1),      // 0: MOV R1, 1
-      isa::encodeMemory(true, false, 2, 0, 3 * 4),      // 1: STW R2, [R0 + 12]: overwrites word 3
-      isa::encodeImmediate(isa::Op::ADD, 3, 3, 1),      // 2: ADD R3, R3, 1
-      isa::encodeImmediate(isa::Op::MOV, 1, 0, 2),      // 3: MOV R1, 2 (replaced by MOV R1, 5)
-      isa::encodeBranchRelative(isa::T, false, -1),     // 4: B 4 (park)
+  using isa::Op;
+  const uint32_t movR5_2 = isa::encodeImmediate(Op::MOV, 5, 0, 2), movR5_7 = isa::encodeImmediate(Op::MOV, 5, 0, 7);
+  const std::vector<uint32_t> patchOnce = {
+      isa::encodeImmediate(Op::ADD, 3, 3, 1),            // 0: ADD R3, R3, 1
+      isa::encodeImmediate(Op::SUB, 4, 3, 40),           // 1: SUB R4, R3, 40
+      isa::encodeBranchRelative(isa::NE, false, 1),      // 2: BNE 4
+      isa::encodeMemory(true, false, 2, 0, 5 * 4),       // 3: STW R2, R0, 20 (word 5), pass 40 only
+      isa::encodeImmediate(Op::MOV, 1, 0, 1),            // 4: MOV R1, 1
+      movR5_2,                                           // 5: MOV R5, 2 (MOV R5, 7 from pass 40)
+      isa::encodeRegister(Op::ADD, 6, 6, 5),             // 6: ADD R6, R6, R5
+      isa::encodeImmediate(Op::SUB, 7, 3, 60),           // 7: SUB R7, R3, 60
+      isa::encodeBranchRelative(isa::NE, false, -9),     // 8: BNE 0
+      isa::encodeBranchRelative(isa::T, false, -1),      // 9: B 9 (park)
   };
-  for (CpuMode mode : {CpuMode::jit, CpuMode::lockstep}) {
-    Machine m(MachineConfig{}, kEmptyRom);
-    BOOST_REQUIRE(m.cpu().setMode(mode));
-    for (uint32_t i = 0; i < std::size(program); ++i) m.pokeWord(i, program[i]);
-    m.cpu().R[0] = 0;
-    m.cpu().R[2] = movR1_5;
-    m.cpu().PC = 0;
-    BOOST_TEST(m.cpu().run(100) == 100u);
-    requireNoDifference(m);
-    BOOST_TEST(m.cpu().R[1] == 5u);
-    BOOST_TEST(m.cpu().R[3] == 1u);
-    // Patch the translated code from outside (as the module loader's DMA would): it runs anew.
-    m.pokeWord(3, isa::encodeImmediate(isa::Op::MOV, 1, 0, 9));
-    m.cpu().R[2] = isa::encodeImmediate(isa::Op::MOV, 1, 0, 9);
-    m.cpu().PC = 0;
-    BOOST_TEST(m.cpu().run(100) == 100u);
-    BOOST_TEST(m.cpu().R[1] == 9u);
-    BOOST_TEST(m.cpu().translator()->stats().invalidations > 0u);
+  const std::vector<uint32_t> patchEveryPass = {
+      isa::encodeImmediate(Op::ADD, 3, 3, 1),            // 0: ADD R3, R3, 1
+      isa::encodeImmediate(Op::SUB, 4, 3, 40),           // 1: SUB R4, R3, 40
+      isa::encodeBranchRelative(isa::LT, false, 1),      // 2: BLT 4
+      isa::encodeRegister(Op::MOV, 2, 0, 8),             // 3: MOV R2, R8 (MOV R5, 7) from pass 40
+      isa::encodeMemory(true, false, 2, 0, 6 * 4),       // 4: STW R2, R0, 24 (word 6), every pass
+      isa::encodeImmediate(Op::MOV, 1, 0, 1),            // 5: MOV R1, 1
+      movR5_2,                                           // 6: MOV R5, 2 (MOV R5, 7 from pass 40)
+      isa::encodeRegister(Op::ADD, 6, 6, 5),             // 7: ADD R6, R6, R5
+      isa::encodeImmediate(Op::SUB, 7, 3, 60),           // 8: SUB R7, R3, 60
+      isa::encodeBranchRelative(isa::NE, false, -10),    // 9: BNE 0
+      isa::encodeBranchRelative(isa::T, false, -1),      // 10: B 10 (park)
+  };
+  for (const auto* program : {&patchOnce, &patchEveryPass}) {
+    for (CpuMode mode : {CpuMode::jit, CpuMode::lockstep}) {
+      Machine a(MachineConfig{}, kEmptyRom), b(MachineConfig{}, kEmptyRom);
+      BOOST_REQUIRE(b.cpu().setMode(mode));
+      for (Machine* m : {&a, &b}) {
+        for (uint32_t i = 0; i < program->size(); ++i) m->pokeWord(i, (*program)[i]);
+        m->cpu().R[0] = 0;
+        m->cpu().R[2] = program == &patchOnce ? movR5_7 : movR5_2;
+        m->cpu().R[8] = movR5_7;
+        m->cpu().PC = 0;
+      }
+      BOOST_REQUIRE_EQUAL(a.cpu().run(5000), 5000u);
+      BOOST_REQUIRE_EQUAL(b.cpu().run(5000), 5000u);
+      requireNoDifference(b);
+      // 39 passes with R5 = 2, then 21 with R5 = 7.
+      BOOST_TEST(a.cpu().R[6] == 39 * 2 + 21 * 7u);
+      requireSameState(a, b, program == &patchOnce ? "patched once" : "patched every pass");
+      BOOST_TEST(b.cpu().translator()->stats().invalidations > 0u);
+    }
   }
+}
+
+// Code written from outside the CPU (the module loader's copies, a device's DMA) is translated
+// anew: Machine::pokeWord and the guest-memory adapter go through Cpu::forget.
+BOOST_AUTO_TEST_CASE(code_written_from_outside_is_translated_anew, *utf::precondition(Built())) {
+  Machine m(MachineConfig{}, kEmptyRom);
+  BOOST_REQUIRE(m.cpu().setMode(CpuMode::jit));
+  m.pokeWord(0, isa::encodeImmediate(isa::Op::ADD, 1, 1, 1));  // 0: ADD R1, R1, 1
+  m.pokeWord(1, isa::encodeBranchRelative(isa::T, false, -2));  // 1: B 0
+  m.cpu().PC = 0;
+  BOOST_REQUIRE_EQUAL(m.cpu().run(1000), 1000u);  // hot: translated
+  BOOST_TEST(m.cpu().R[1] == 500u);
+  const uint8_t three[4] = {0x03, 0x00, 0x18, 0x41};  // ADD R1, R1, 3 (41180003H), little-endian
+  BOOST_REQUIRE(m.guestMemory().writeBytes(0, three));
+  m.cpu().PC = 0;
+  BOOST_REQUIRE_EQUAL(m.cpu().run(1000), 1000u);
+  BOOST_TEST(m.cpu().R[1] == 500u + 500 * 3);
 }
 
 // A jump outside RAM and ROM stops the run as the interpreter does, counting nothing for it.

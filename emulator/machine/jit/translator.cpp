@@ -40,7 +40,11 @@ namespace {
 constexpr uint32_t kEmptyPc = 0xFFFFFFFF;
 // Room a block of kMaxBlock instructions may need, stubs included (the longest instruction,
 // a store, is under 120 bytes with its out-of-line paths; measured sizes are far below).
-constexpr size_t kBlockReserve = 32 << 10;
+constexpr size_t kBlockReserve = 24 << 10;
+// Translated at once, the pages made writable once (see translate()).
+constexpr size_t kRegionBytes = 2 << 20;
+constexpr size_t kRegionBlocks = 256;
+constexpr size_t kPopulateBytes = 256 << 10;
 
 static_assert(sizeof(Decoded) == 12 && offsetof(Decoded, op) == 0, "decode cache layout");
 
@@ -85,11 +89,6 @@ Shape shapeOf(uint32_t ir) {
   return s;
 }
 
-class Emitter : public Xbyak::CodeGenerator {
- public:
-  Emitter(size_t size, void* at) : Xbyak::CodeGenerator(size, at) {}
-};
-
 using Xbyak::util::eax;
 using Xbyak::util::ecx;
 using Xbyak::util::edx;
@@ -127,9 +126,16 @@ Xbyak::Address reg(uint32_t i) { return dword[rbx + kR + 4 * static_cast<int>(i)
 
 }  // namespace
 
+// One per batch of blocks (an Xbyak CodeGenerator is costly to make: it holds every register).
+class Emitter : public Xbyak::CodeGenerator {
+ public:
+  Emitter(size_t size, void* at) : Xbyak::CodeGenerator(size, at) {}
+};
+
 Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep)
     : cpu_(cpu), memory_(memory), bus_(bus), lockstep_(lockstep),
-      codeMap_(memory.ramWords(), 0), fast_(kFastEntries, FastEntry{kEmptyPc, 0, nullptr}) {
+      codeMap_(memory.ramWords(), 0), fast_(kFastEntries, FastEntry{kEmptyPc, 0, nullptr}),
+      hotAfter_(lockstep ? 1 : kHotAfter) {
   void* p = mmap(nullptr, kCacheBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   cache_ = static_cast<uint8_t*>(p);
@@ -254,11 +260,57 @@ void Translator::forgetAll() {
 
 // ---- Translation ---------------------------------------------------------------------------
 
+// Translates the block at pc and, while the pages are writable anyway, the blocks it leads to
+// directly (branch targets, the other side of a conditional branch, the return point of a
+// call): making code pages writable and executable again costs two mprotect calls and their
+// TLB flushes, which dominated translation when paid per block (20 us a block on the boot).
 Translator::Block* Translator::translate(uint32_t pc) {
   uint32_t available = 0;
   const uint32_t* words = wordsAt(pc, available);
   if (!words || isSpecial(words[0])) return nullptr;  // the interpreter's
   const auto t0 = std::chrono::steady_clock::now();
+  // Each batch starts on a fresh page: pages that were executable are never made writable
+  // again, and the pages after a batch stay writable (not executable) for the next one, so a
+  // batch costs one mprotect with a TLB flush (its pages RW -> RX), not two.
+  const size_t page = pageSize();
+  used_ = (used_ + page - 1) / page * page;
+  if (used_ + kRegionBytes > kCacheBytes) flush();
+  const size_t from = used_;
+  protect(cache_, from, from + kRegionBytes, PROT_READ | PROT_WRITE);
+  // Fault the first pages in with one call rather than one page fault each as code reaches them.
+#ifdef MADV_POPULATE_WRITE
+  madvise(cache_ + from, kPopulateBytes, MADV_POPULATE_WRITE);  // a hint: failure costs faults
+#endif
+  Emitter e(kRegionBytes, cache_ + from);
+  std::vector<uint32_t> work{pc};
+  Block* first = nullptr;
+  for (size_t next = 0; next < work.size() && next < kRegionBlocks; ++next) {
+    if (used_ + kBlockReserve > from + kRegionBytes) break;
+    if (blocks_.count(work[next])) continue;
+    // Beyond the block asked for, only blocks that have run (in lockstep: all of them).
+    if (next > 0 && hotAfter_ > 1 && heat_[work[next] & (kHeatEntries - 1)] == 0) continue;
+    Block* b = emitBlock(e, work[next], work);
+    if (next == 0) first = b;
+  }
+  e.ready();  // every label bound
+  protect(cache_, from, used_, PROT_READ | PROT_EXEC);
+  stats_.translating += std::chrono::steady_clock::now() - t0;
+  return first;
+}
+
+uint32_t Translator::blockLength(uint32_t pc) const {
+  uint32_t available = 0;
+  const uint32_t* words = wordsAt(pc, available);
+  uint32_t n = 0;
+  while (words && n < kMaxBlock && n < available && !isSpecial(words[n]))
+    if (isBranch(words[n++])) break;
+  return n;
+}
+
+Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<uint32_t>& successors) {
+  uint32_t available = 0;
+  const uint32_t* words = wordsAt(pc, available);
+  if (!words || isSpecial(words[0])) return nullptr;
 
   // The block: up to its first branch, before a special instruction, within RAM or ROM.
   uint32_t n = 0;
@@ -285,25 +337,65 @@ Translator::Block* Translator::translate(uint32_t pc) {
     if (s.readsCV || s.memory) cvLive = true;
   }
 
-  if (used_ + kBlockReserve > kCacheBytes) flush();
-  const size_t at = used_;
-  protect(cache_, at, at + kBlockReserve, PROT_READ | PROT_WRITE);
-  Emitter e(kBlockReserve, cache_ + at);
+  const size_t at = static_cast<size_t>(e.getCurr() - cache_);
   std::vector<std::function<void()>> cold;  // out-of-line paths, emitted after the block
 
   const uint32_t ramBytes = memory_.ramBytes();
   const int displayStart = static_cast<int>(memory_.displayStart());
   const uint32_t displayBytes = memory_.displayBytes();
+  // Guest registers stay in State (written through at once, so every exit finds them there),
+  // and their latest values also in r8d..r11d, so that a read of a register just written does
+  // not wait for the store to be forwarded (which put ~5 cycles on every dependency chain).
+  // Calls clobber r8..r11: a call on the main path forgets them; out-of-line paths save them.
+  static const Xbyak::Reg32 kCacheRegs[4] = {Xbyak::util::r8d, Xbyak::util::r9d, Xbyak::util::r10d,
+                                             Xbyak::util::r11d};
+  int cached[16];       // guest register -> index in kCacheRegs, or -1
+  int holder[4];        // index -> guest register, or -1
+  int victim = 0;
+  auto forgetCache = [&]() {
+    std::fill(std::begin(cached), std::end(cached), -1);
+    std::fill(std::begin(holder), std::end(holder), -1);
+  };
+  forgetCache();
+  auto load = [&](const Xbyak::Reg32& dst, uint32_t g) {  // dst := R[g]
+    if (cached[g] >= 0) e.mov(dst, kCacheRegs[cached[g]]);
+    else e.mov(dst, reg(g));
+  };
+  auto loadSigned = [&](const Xbyak::Reg64& dst, uint32_t g) {  // dst := sign-extended R[g]
+    if (cached[g] >= 0) e.movsxd(dst, kCacheRegs[cached[g]]);
+    else e.movsxd(dst, reg(g));
+  };
   auto callHelper = [&](const void* fn) {
     e.mov(rax, reinterpret_cast<uint64_t>(fn));
     e.call(rax);
   };
-  auto setReg = [&](uint32_t a, bool nz) {  // eax -> R[a], and N/Z if live
+  auto callOnMainPath = [&](const void* fn) {
+    callHelper(fn);
+    forgetCache();
+  };
+  auto saveCache = [&]() {  // around calls out of line: 32 bytes keep the stack aligned
+    for (auto& r : kCacheRegs) e.push(r.cvt64());
+  };
+  auto restoreCache = [&]() {
+    for (int k = 3; k >= 0; --k) e.pop(kCacheRegs[k].cvt64());
+  };
+  // eax -> R[a] (and its cache register, returned), and N/Z if live.
+  auto setReg = [&](uint32_t a, bool nz) -> int {
     e.mov(reg(a), eax);
     if (nz) {
       e.mov(dword[rbx + kNv], eax);
       e.mov(dword[rbx + kZv], eax);
     }
+    int k = cached[a];
+    if (k < 0) {
+      k = victim;
+      victim = (victim + 1) & 3;
+      if (holder[k] >= 0) cached[holder[k]] = -1;
+      holder[k] = static_cast<int>(a);
+      cached[a] = k;
+    }
+    e.mov(kCacheRegs[k], eax);
+    return k;
   };
   // Leaves after instruction i (it completed): the rest of the block's count goes back.
   std::vector<Xbyak::Label> earlyExit(n);
@@ -314,25 +406,38 @@ Translator::Block* Translator::translate(uint32_t pc) {
   };
   // Continues at the block that starts at the PC in [rbx + pc]: the next block's entry through
   // the lookup table (chaining), or the dispatcher. target: a constant, or kEmptyPc for eax.
+  // The PC is stored only when leaving to the dispatcher: a block entered by chaining knows
+  // its own PC (its entry stores it when the budget is short).
   auto gotoNext = [&](uint32_t target) {
-    if (target != kEmptyPc) e.mov(dword[rbx + kPc], target);
-    else e.mov(dword[rbx + kPc], eax);
+    Xbyak::Label miss;
     if (lockstep_) {  // lockstep compares after every block: no chaining
-      e.jmp(exit_);
+      if (target != kEmptyPc) e.mov(dword[rbx + kPc], target);
+      else e.mov(dword[rbx + kPc], eax);
+      e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
       return;
     }
     if (target != kEmptyPc) {
       const int slot = static_cast<int>((target & (kFastEntries - 1)) * sizeof(FastEntry));
       e.cmp(dword[rbp + slot], target);
-      e.jne(exit_);
+      e.jne(miss, Xbyak::CodeGenerator::T_NEAR);
       e.jmp(qword[rbp + slot + 8]);
+      cold.push_back([&, miss, target]() mutable {
+        e.L(miss);
+        e.mov(dword[rbx + kPc], target);
+        e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
+      });
     } else {
       e.mov(edx, eax);
       e.and_(edx, kFastEntries - 1);
       e.shl(edx, 4);
       e.cmp(dword[rbp + rdx], eax);
-      e.jne(exit_);
+      e.jne(miss, Xbyak::CodeGenerator::T_NEAR);
       e.jmp(qword[rbp + rdx + 8]);
+      cold.push_back([&, miss]() mutable {
+        e.L(miss);
+        e.mov(dword[rbx + kPc], eax);
+        e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
+      });
     }
   };
   // eax := the branch condition (0/1) of RISC5.v's cond.
@@ -363,9 +468,8 @@ Translator::Block* Translator::translate(uint32_t pc) {
 
   // Entry: the whole block's count, or back to the dispatcher (which runs the tail exactly).
   Xbyak::Label noBudget;
-  e.cmp(r14, static_cast<int>(n));
-  e.jl(noBudget, Xbyak::CodeGenerator::T_NEAR);
   e.sub(r14, static_cast<int>(n));
+  e.jl(noBudget, Xbyak::CodeGenerator::T_NEAR);
 
   for (uint32_t i = 0; i < n; ++i) {
     const uint32_t ir = words[i], ipc = pc + i;
@@ -376,14 +480,14 @@ Translator::Block* Translator::translate(uint32_t pc) {
       const uint32_t imm = isa::imm16(ir) | (v ? 0xFFFF0000u : 0u);
       auto operand = [&](const Xbyak::Reg32& dst) {  // C1 = q ? imm : R.c
         if (q) e.mov(dst, imm);
-        else e.mov(dst, reg(c));
+        else load(dst, c);
       };
       switch (isa::op(ir)) {
         case isa::Op::MOV:
           if (q) {
             e.mov(eax, u ? isa::imm16(ir) << 16 : imm);
           } else if (!u) {
-            e.mov(eax, reg(c));
+            load(eax, c);
           } else if (!v) {
             e.mov(eax, dword[rbx + kH]);
           } else {  // MOV' with v: the flags and the core's version
@@ -407,7 +511,7 @@ Translator::Block* Translator::translate(uint32_t pc) {
         case isa::Op::LSL:
         case isa::Op::ASR:
         case isa::Op::ROR: {
-          e.mov(eax, reg(b));
+          load(eax, b);
           const isa::Op op = isa::op(ir);
           if (q) {
             const uint8_t n5 = imm & 31;
@@ -417,7 +521,7 @@ Translator::Block* Translator::translate(uint32_t pc) {
               else e.ror(eax, n5);
             }
           } else {  // x86 takes the count modulo 32, as RISC5.v's 5-bit shifter does
-            e.mov(ecx, reg(c));
+            load(ecx, c);
             if (op == isa::Op::LSL) e.shl(eax, cl);
             else if (op == isa::Op::ASR) e.sar(eax, cl);
             else e.ror(eax, cl);
@@ -429,7 +533,7 @@ Translator::Block* Translator::translate(uint32_t pc) {
         case isa::Op::ANN:
         case isa::Op::IOR:
         case isa::Op::XOR: {
-          e.mov(eax, reg(b));
+          load(eax, b);
           operand(ecx);
           const isa::Op op = isa::op(ir);
           if (op == isa::Op::AND) e.and_(eax, ecx);
@@ -441,7 +545,7 @@ Translator::Block* Translator::translate(uint32_t pc) {
         }
         case isa::Op::ADD:
         case isa::Op::SUB: {
-          e.mov(eax, reg(b));
+          load(eax, b);
           operand(ecx);
           const bool add = isa::op(ir) == isa::Op::ADD;
           if (u) {  // carry in: CF := C (neg sets CF for a non-zero operand)
@@ -461,10 +565,10 @@ Translator::Block* Translator::translate(uint32_t pc) {
           break;
         }
         case isa::Op::MUL:
-          if (u) e.mov(eax, reg(b));  // zero-extended: unsigned x
-          else e.movsxd(rax, reg(b));
+          if (u) load(eax, b);  // zero-extended: unsigned x
+          else loadSigned(rax, b);
           if (q) e.mov(rcx, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(imm))));
-          else e.movsxd(rcx, reg(c));  // y is signed in both modes (Multiplier.v)
+          else loadSigned(rcx, c);  // y is signed in both modes (Multiplier.v)
           e.imul(rax, rcx);
           e.mov(rdx, rax);
           e.shr(rdx, 32);
@@ -472,10 +576,10 @@ Translator::Block* Translator::translate(uint32_t pc) {
           setReg(a, nz);
           break;
         case isa::Op::DIV:
-          e.mov(edi, reg(b));
+          load(edi, b);
           operand(esi);
           e.mov(edx, u ? 0 : 1);
-          callHelper(reinterpret_cast<const void*>(&helperDivide));
+          callOnMainPath(reinterpret_cast<const void*>(&helperDivide));
           e.mov(rdx, rax);
           e.shr(rdx, 32);
           e.mov(dword[rbx + kH], edx);
@@ -483,19 +587,19 @@ Translator::Block* Translator::translate(uint32_t pc) {
           break;
         case isa::Op::FAD:
         case isa::Op::FSB:  // register c even with q set (RISC5.v feeds the FPU C0)
-          e.mov(edi, reg(b));
-          e.mov(esi, reg(c));
+          load(edi, b);
+          load(esi, c);
           if (isa::op(ir) == isa::Op::FSB) e.xor_(esi, 0x80000000u);
           e.mov(edx, u ? 1 : 0);
           e.mov(ecx, v ? 1 : 0);
-          callHelper(reinterpret_cast<const void*>(&fp::add));
+          callOnMainPath(reinterpret_cast<const void*>(&fp::add));
           setReg(a, nz);
           break;
         case isa::Op::FML:
         case isa::Op::FDV:
-          e.mov(edi, reg(b));
-          e.mov(esi, reg(c));
-          callHelper(isa::op(ir) == isa::Op::FML ? reinterpret_cast<const void*>(&fp::mul)
+          load(edi, b);
+          load(esi, c);
+          callOnMainPath(isa::op(ir) == isa::Op::FML ? reinterpret_cast<const void*>(&fp::mul)
                                                  : reinterpret_cast<const void*>(&fp::div));
           setReg(a, nz);
           break;
@@ -506,12 +610,12 @@ Translator::Block* Translator::translate(uint32_t pc) {
       const int32_t off = isa::memoryOffset(ir);
       const bool isByte = v;
       if (lockstep_ && u) {
-        e.mov(esi, reg(b));
+        load(esi, b);
         e.add(esi, off);
         e.mov(rdi, reinterpret_cast<uint64_t>(this));
-        callHelper(reinterpret_cast<const void*>(&helperNoteStore));
+        callOnMainPath(reinterpret_cast<const void*>(&helperNoteStore));
       }
-      e.mov(eax, reg(b));
+      load(eax, b);
       if (off) e.add(eax, off);
       Xbyak::Label slow, done;
       e.cmp(eax, ramBytes);
@@ -523,24 +627,27 @@ Translator::Block* Translator::translate(uint32_t pc) {
           e.and_(eax, ~3u);
           e.mov(eax, dword[r12 + rax]);
         }
-        setReg(a, nz);
+        const int k = setReg(a, nz);
         e.L(done);
-        cold.push_back([&e, slow, done, this, a, isByte, i, &exitAfter, &callHelper]() mutable {
+        cold.push_back([&, slow, done, a, isByte, i, k]() mutable {
           e.L(slow);
+          saveCache();
           e.mov(esi, eax);
           e.mov(rdi, reinterpret_cast<uint64_t>(this));
           e.mov(edx, isByte ? 1 : 0);
           callHelper(reinterpret_cast<const void*>(&helperLoad));
+          restoreCache();
           e.mov(reg(a), eax);
           e.mov(dword[rbx + kNv], eax);
           e.mov(dword[rbx + kZv], eax);
+          e.mov(kCacheRegs[k], eax);
           e.mov(rax, reinterpret_cast<uint64_t>(&leave_));
           e.cmp(byte[rax], 0);
           e.jne(exitAfter(i), Xbyak::CodeGenerator::T_NEAR);
           e.jmp(done, Xbyak::CodeGenerator::T_NEAR);
         });
       } else {
-        e.mov(ecx, reg(a));
+        load(ecx, a);
         if (isByte) {
           e.mov(byte[r12 + rax], cl);
         } else {
@@ -562,9 +669,9 @@ Translator::Block* Translator::translate(uint32_t pc) {
         e.cmp(byte[r13 + rdx], 0);
         e.jne(code, Xbyak::CodeGenerator::T_NEAR);
         e.L(done);
-        cold.push_back([&e, display, displayDone, code, done, slow, this, a, isByte, i, &exitAfter,
-                        &callHelper]() mutable {
+        cold.push_back([&, display, displayDone, code, done, slow, a, isByte, i]() mutable {
           e.L(display);
+          saveCache();
           e.push(rax);
           e.push(rdx);
           e.mov(esi, eax);
@@ -572,20 +679,25 @@ Translator::Block* Translator::translate(uint32_t pc) {
           callHelper(reinterpret_cast<const void*>(&helperDisplay));
           e.pop(rdx);
           e.pop(rax);
+          restoreCache();
           e.jmp(displayDone, Xbyak::CodeGenerator::T_NEAR);
           e.L(code);
+          saveCache();
           e.mov(esi, edx);
           e.mov(rdi, reinterpret_cast<uint64_t>(this));
           callHelper(reinterpret_cast<const void*>(&helperCodeStored));
+          restoreCache();
           e.test(eax, eax);
           e.jnz(exitAfter(i), Xbyak::CodeGenerator::T_NEAR);
           e.jmp(done, Xbyak::CodeGenerator::T_NEAR);
           e.L(slow);
+          saveCache();
           e.mov(esi, eax);
           e.mov(edx, reg(a));
           e.mov(ecx, isByte ? 1 : 0);
           e.mov(rdi, reinterpret_cast<uint64_t>(this));
           callHelper(reinterpret_cast<const void*>(&helperStore));
+          restoreCache();
           e.mov(rax, reinterpret_cast<uint64_t>(&leave_));
           e.cmp(byte[rax], 0);
           e.jne(exitAfter(i), Xbyak::CodeGenerator::T_NEAR);
@@ -604,7 +716,7 @@ Translator::Block* Translator::translate(uint32_t pc) {
       };
       // ecx := R.c >> 2, counting Oberon's traps (BLR to 20H with a trap number).
       auto registerTarget = [&]() {
-        e.mov(ecx, reg(c));
+        load(ecx, c);
         e.shr(ecx, 2);
         if (v && trap != 0) {
           Xbyak::Label noTrap;
@@ -640,6 +752,8 @@ Translator::Block* Translator::translate(uint32_t pc) {
   if (!endsInBranch) gotoNext(pc + n);
 
   e.L(noBudget);
+  e.add(r14, static_cast<int>(n));
+  e.mov(dword[rbx + kPc], pc);
   e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
   for (auto& f : cold) f();
   for (uint32_t i = 0; i < n; ++i) {
@@ -649,10 +763,8 @@ Translator::Block* Translator::translate(uint32_t pc) {
     e.mov(dword[rbx + kPc], pc + i + 1);
     e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
   }
-  e.ready();
-  const size_t size = e.getSize();
-  protect(cache_, at, at + kBlockReserve, PROT_READ | PROT_EXEC);
-  used_ = (at + size + 15) & ~size_t{15};
+  e.align(16);
+  used_ = static_cast<size_t>(e.getCurr() - cache_);
 
   if (pc < memory_.ramWords())
     for (uint32_t w = pc; w < pc + n; ++w) ++codeMap_[w];
@@ -661,7 +773,16 @@ Translator::Block* Translator::translate(uint32_t pc) {
   fast_[pc & (kFastEntries - 1)] = FastEntry{pc, 0, blk.code};
   ++stats_.blocksTranslated;
   stats_.instructionsTranslated += n;
-  stats_.translating += std::chrono::steady_clock::now() - t0;
+  // Likely code next: where a branch leads, both sides of a conditional one, the return point
+  // of a call, the continuation of a block cut at kMaxBlock (not what follows a jump or return:
+  // often data, and translated data makes stores into it slow).
+  const uint32_t last = words[n - 1];
+  if (endsInBranch) {
+    if (isa::u(last)) successors.push_back(pc + n + static_cast<uint32_t>(isa::branchOffset(last)));
+    if (isa::a(last) != isa::T || isa::v(last)) successors.push_back(pc + n);
+  } else if (n == kMaxBlock) {
+    successors.push_back(pc + n);
+  }
   return &blk;
 }
 
@@ -734,7 +855,13 @@ uint64_t Translator::run(uint64_t budget) {
   while (left > 0 && !cpu_.stopRequested_ && cpu_.fault == CpuFault::none) {
     const uint32_t pc = state_.pc;
     Block* b = find(pc);
-    if (!b) b = translate(pc);
+    uint32_t coldLength = 0;  // a block not (yet) worth translating: the interpreter runs it
+    if (!b) {
+      uint8_t& heat = heat_[pc & (kHeatEntries - 1)];
+      if (heat + 1u >= hotAfter_) b = translate(pc);
+      else coldLength = blockLength(pc);
+      if (coldLength) ++heat;
+    }
     int64_t ran;
     bool translated = false;
     uint32_t length = 0;
@@ -752,10 +879,13 @@ uint64_t Translator::run(uint64_t budget) {
       translated = true;
       length = b->length;
     } else {
-      // A special instruction or a PC outside memory (one instruction: the interpreter takes
-      // the interrupt or reports the fault), or the tail of the budget.
+      // A block run too rarely yet to be translated, the tail of the budget, or else a special
+      // instruction or a PC outside memory (one instruction: the interpreter takes the
+      // interrupt or reports the fault).
+      const uint64_t count = b ? static_cast<uint64_t>(left)
+                               : coldLength ? std::min<uint64_t>(coldLength, static_cast<uint64_t>(left)) : 1u;
       storeState();
-      ran = static_cast<int64_t>(cpu_.interpret(b ? static_cast<uint64_t>(left) : 1u));
+      ran = static_cast<int64_t>(cpu_.interpret(count));
       loadState();
       left -= ran;
       stats_.interpretedInstructions += static_cast<uint64_t>(ran);

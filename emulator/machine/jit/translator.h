@@ -59,11 +59,17 @@ struct LockstepDifference {
   std::string report() const;   // multi-line, with a disassembly of the block
 };
 
+class Emitter;
+
 class Translator {
  public:
   static constexpr uint32_t kMaxBlock = 64;                 // instructions per block
   static constexpr size_t kCacheBytes = size_t{64} << 20;   // the code cache's bound
   static constexpr uint32_t kFastEntries = 1u << 14;        // the PC -> code lookup table
+  // A block is translated on its kHotAfter-th run; before, the interpreter runs it: translating
+  // costs tens of microseconds a block, and much code (the boot, module bodies) runs once.
+  static constexpr uint32_t kHotAfter = 16;
+  static constexpr uint32_t kHeatEntries = 1u << 16;        // run counts, by PC (shared on collision)
 
   Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep);
   ~Translator();
@@ -97,6 +103,8 @@ class Translator {
 
   Block* find(uint32_t pc);
   Block* translate(uint32_t pc);
+  uint32_t blockLength(uint32_t pc) const;  // as translate() would cut it; 0: untranslatable
+  Block* emitBlock(Emitter& e, uint32_t pc, std::vector<uint32_t>& successors);
   void flush();
   void removeBlock(std::unordered_map<uint32_t, Block>::iterator it);
   void loadState();
@@ -131,6 +139,8 @@ class Translator {
   std::unordered_map<uint32_t, Block> blocks_;
   std::vector<uint8_t> codeMap_;  // per RAM word: how many blocks were made from it
   std::vector<FastEntry> fast_;
+  std::vector<uint8_t> heat_ = std::vector<uint8_t>(kHeatEntries, 0);
+  uint32_t hotAfter_;  // kHotAfter; 1 in lockstep, so that every block is checked translated
   Stats stats_;
 
   // Lockstep's twin: the interpreter on a copy of RAM, fed the same device answers.
