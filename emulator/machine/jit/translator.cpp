@@ -352,9 +352,13 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   int cached[16];       // guest register -> index in kCacheRegs, or -1
   int holder[4];        // index -> guest register, or -1
   int victim = 0;
+  // Where the last N/Z value written in this block is, if still in its cache register (nv and
+  // zv are then that value); -1: read them from State.
+  int nzGuest = -1, nzCache = -1;
   auto forgetCache = [&]() {
     std::fill(std::begin(cached), std::end(cached), -1);
     std::fill(std::begin(holder), std::end(holder), -1);
+    nzGuest = nzCache = -1;
   };
   forgetCache();
   auto load = [&](const Xbyak::Reg32& dst, uint32_t g) {  // dst := R[g]
@@ -395,7 +399,16 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       cached[a] = k;
     }
     e.mov(kCacheRegs[k], eax);
+    if (nz) {
+      nzGuest = static_cast<int>(a);
+      nzCache = k;
+    }
     return k;
+  };
+  // The cache register holding N/Z's value, or null.
+  auto nzRegister = [&]() -> const Xbyak::Reg32* {
+    if (nzGuest >= 0 && cached[nzGuest] == nzCache) return &kCacheRegs[nzCache];
+    return nullptr;
   };
   // Leaves after instruction i (it completed): the rest of the block's count goes back.
   std::vector<Xbyak::Label> earlyExit(n);
@@ -534,28 +547,37 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
         case isa::Op::IOR:
         case isa::Op::XOR: {
           load(eax, b);
-          operand(ecx);
           const isa::Op op = isa::op(ir);
-          if (op == isa::Op::AND) e.and_(eax, ecx);
-          else if (op == isa::Op::ANN) { e.not_(ecx); e.and_(eax, ecx); }
-          else if (op == isa::Op::IOR) e.or_(eax, ecx);
-          else e.xor_(eax, ecx);
+          if (q) {
+            if (op == isa::Op::AND) e.and_(eax, imm);
+            else if (op == isa::Op::ANN) e.and_(eax, ~imm);
+            else if (op == isa::Op::IOR) e.or_(eax, imm);
+            else e.xor_(eax, imm);
+          } else {
+            load(ecx, c);
+            if (op == isa::Op::AND) e.and_(eax, ecx);
+            else if (op == isa::Op::ANN) { e.not_(ecx); e.and_(eax, ecx); }
+            else if (op == isa::Op::IOR) e.or_(eax, ecx);
+            else e.xor_(eax, ecx);
+          }
           setReg(a, nz);
           break;
         }
         case isa::Op::ADD:
         case isa::Op::SUB: {
           load(eax, b);
-          operand(ecx);
+          if (!q) load(ecx, c);
           const bool add = isa::op(ir) == isa::Op::ADD;
           if (u) {  // carry in: CF := C (neg sets CF for a non-zero operand)
             e.movzx(edx, byte[rbx + kC]);
             e.neg(edx);
-            if (add) e.adc(eax, ecx);
-            else e.sbb(eax, ecx);
+          }
+          if (q) {
+            if (u) add ? e.adc(eax, imm) : e.sbb(eax, imm);
+            else add ? e.add(eax, imm) : e.sub(eax, imm);
           } else {
-            if (add) e.add(eax, ecx);
-            else e.sub(eax, ecx);
+            if (u) add ? e.adc(eax, ecx) : e.sbb(eax, ecx);
+            else add ? e.add(eax, ecx) : e.sub(eax, ecx);
           }
           if (cv) {
             e.setc(byte[rbx + kC]);
@@ -730,9 +752,33 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       const uint32_t target = next + static_cast<uint32_t>(isa::branchOffset(ir));
       Xbyak::Label notTaken;
       if (cond != isa::T) {
-        condition(cond);
-        e.test(eax, eax);
-        e.jz(notTaken, Xbyak::CodeGenerator::T_NEAR);
+        // Jump to notTaken unless cond holds: MI, EQ, CS, VS (and negations) straight from the
+        // flag's word or byte, or from the register holding N/Z's value; the others computed.
+        const bool negated = cond & 8;
+        const Xbyak::Reg32* nzReg = nzRegister();
+        constexpr auto near = Xbyak::CodeGenerator::T_NEAR;
+        switch (cond & 7) {
+          case 0:
+            if (nzReg) e.test(*nzReg, *nzReg);
+            else e.cmp(dword[rbx + kNv], 0);
+            negated ? e.js(notTaken, near) : e.jns(notTaken, near);
+            break;
+          case 1:
+            if (nzReg) e.test(*nzReg, *nzReg);
+            else e.cmp(dword[rbx + kZv], 0);
+            negated ? e.je(notTaken, near) : e.jne(notTaken, near);
+            break;
+          case 2:
+          case 3:
+            e.cmp(byte[rbx + ((cond & 7) == 2 ? kC : kV)], 0);
+            negated ? e.jne(notTaken, near) : e.je(notTaken, near);
+            break;
+          default:
+            condition(cond);
+            e.test(eax, eax);
+            e.jz(notTaken, near);
+            break;
+        }
       }
       if (u) {
         if (v) link();
@@ -857,10 +903,10 @@ uint64_t Translator::run(uint64_t budget) {
     Block* b = find(pc);
     uint32_t coldLength = 0;  // a block not (yet) worth translating: the interpreter runs it
     if (!b) {
-      uint8_t& heat = heat_[pc & (kHeatEntries - 1)];
+      uint16_t& heat = heat_[pc & (kHeatEntries - 1)];
       if (heat + 1u >= hotAfter_) b = translate(pc);
       else coldLength = blockLength(pc);
-      if (coldLength) ++heat;
+      if (coldLength && heat < 0xFFFF) ++heat;
     }
     int64_t ran;
     bool translated = false;

@@ -139,7 +139,7 @@ class Translator {
   std::unordered_map<uint32_t, Block> blocks_;
   std::vector<uint8_t> codeMap_;  // per RAM word: how many blocks were made from it
   std::vector<FastEntry> fast_;
-  std::vector<uint8_t> heat_ = std::vector<uint8_t>(kHeatEntries, 0);
+  std::vector<uint16_t> heat_ = std::vector<uint16_t>(kHeatEntries, 0);
   uint32_t hotAfter_;  // kHotAfter; 1 in lockstep, so that every block is checked translated
   Stats stats_;
 
