@@ -209,26 +209,26 @@ BOOST_AUTO_TEST_CASE(stores_into_translated_code_take_effect_at_once, *utf::prec
   const uint32_t movR5_2 = isa::encodeImmediate(Op::MOV, 5, 0, 2), movR5_7 = isa::encodeImmediate(Op::MOV, 5, 0, 7);
   const std::vector<uint32_t> patchOnce = {
       isa::encodeImmediate(Op::ADD, 3, 3, 1),            // 0: ADD R3, R3, 1
-      isa::encodeImmediate(Op::SUB, 4, 3, 40),           // 1: SUB R4, R3, 40
+      isa::encodeImmediate(Op::SUB, 4, 3, 400),          // 1: SUB R4, R3, 400
       isa::encodeBranchRelative(isa::NE, false, 1),      // 2: BNE 4
-      isa::encodeMemory(true, false, 2, 0, 5 * 4),       // 3: STW R2, R0, 20 (word 5), pass 40 only
+      isa::encodeMemory(true, false, 2, 0, 5 * 4),       // 3: STW R2, R0, 20 (word 5), pass 400 only
       isa::encodeImmediate(Op::MOV, 1, 0, 1),            // 4: MOV R1, 1
-      movR5_2,                                           // 5: MOV R5, 2 (MOV R5, 7 from pass 40)
+      movR5_2,                                           // 5: MOV R5, 2 (MOV R5, 7 from pass 400)
       isa::encodeRegister(Op::ADD, 6, 6, 5),             // 6: ADD R6, R6, R5
-      isa::encodeImmediate(Op::SUB, 7, 3, 60),           // 7: SUB R7, R3, 60
+      isa::encodeImmediate(Op::SUB, 7, 3, 600),          // 7: SUB R7, R3, 600
       isa::encodeBranchRelative(isa::NE, false, -9),     // 8: BNE 0
       isa::encodeBranchRelative(isa::T, false, -1),      // 9: B 9 (park)
   };
   const std::vector<uint32_t> patchEveryPass = {
       isa::encodeImmediate(Op::ADD, 3, 3, 1),            // 0: ADD R3, R3, 1
-      isa::encodeImmediate(Op::SUB, 4, 3, 40),           // 1: SUB R4, R3, 40
+      isa::encodeImmediate(Op::SUB, 4, 3, 400),          // 1: SUB R4, R3, 400
       isa::encodeBranchRelative(isa::LT, false, 1),      // 2: BLT 4
-      isa::encodeRegister(Op::MOV, 2, 0, 8),             // 3: MOV R2, R8 (MOV R5, 7) from pass 40
+      isa::encodeRegister(Op::MOV, 2, 0, 8),             // 3: MOV R2, R8 (MOV R5, 7) from pass 400
       isa::encodeMemory(true, false, 2, 0, 6 * 4),       // 4: STW R2, R0, 24 (word 6), every pass
       isa::encodeImmediate(Op::MOV, 1, 0, 1),            // 5: MOV R1, 1
-      movR5_2,                                           // 6: MOV R5, 2 (MOV R5, 7 from pass 40)
+      movR5_2,                                           // 6: MOV R5, 2 (MOV R5, 7 from pass 400)
       isa::encodeRegister(Op::ADD, 6, 6, 5),             // 7: ADD R6, R6, R5
-      isa::encodeImmediate(Op::SUB, 7, 3, 60),           // 8: SUB R7, R3, 60
+      isa::encodeImmediate(Op::SUB, 7, 3, 600),          // 8: SUB R7, R3, 600
       isa::encodeBranchRelative(isa::NE, false, -10),    // 9: BNE 0
       isa::encodeBranchRelative(isa::T, false, -1),      // 10: B 10 (park)
   };
@@ -243,11 +243,11 @@ BOOST_AUTO_TEST_CASE(stores_into_translated_code_take_effect_at_once, *utf::prec
         m->cpu().R[8] = movR5_7;
         m->cpu().PC = 0;
       }
-      BOOST_REQUIRE_EQUAL(a.cpu().run(5000), 5000u);
-      BOOST_REQUIRE_EQUAL(b.cpu().run(5000), 5000u);
+      BOOST_REQUIRE_EQUAL(a.cpu().run(20000), 20000u);
+      BOOST_REQUIRE_EQUAL(b.cpu().run(20000), 20000u);
       requireNoDifference(b);
-      // 39 passes with R5 = 2, then 21 with R5 = 7.
-      BOOST_TEST(a.cpu().R[6] == 39 * 2 + 21 * 7u);
+      // 399 passes with R5 = 2, then 201 with R5 = 7 (the loop is translated long before).
+      BOOST_TEST(a.cpu().R[6] == 399 * 2 + 201 * 7u);
       requireSameState(a, b, program == &patchOnce ? "patched once" : "patched every pass");
       BOOST_TEST(b.cpu().translator()->stats().invalidations > 0u);
     }
@@ -262,13 +262,15 @@ BOOST_AUTO_TEST_CASE(code_written_from_outside_is_translated_anew, *utf::precond
   m.pokeWord(0, isa::encodeImmediate(isa::Op::ADD, 1, 1, 1));  // 0: ADD R1, R1, 1
   m.pokeWord(1, isa::encodeBranchRelative(isa::T, false, -2));  // 1: B 0
   m.cpu().PC = 0;
-  BOOST_REQUIRE_EQUAL(m.cpu().run(1000), 1000u);  // hot: translated
-  BOOST_TEST(m.cpu().R[1] == 500u);
+  BOOST_REQUIRE_EQUAL(m.cpu().run(10000), 10000u);  // hot: translated
+  BOOST_TEST(m.cpu().R[1] == 5000u);
+  BOOST_REQUIRE(m.cpu().translator()->stats().blocksTranslated > 0u);
   const uint8_t three[4] = {0x03, 0x00, 0x18, 0x41};  // ADD R1, R1, 3 (41180003H), little-endian
   BOOST_REQUIRE(m.guestMemory().writeBytes(0, three));
   m.cpu().PC = 0;
-  BOOST_REQUIRE_EQUAL(m.cpu().run(1000), 1000u);
-  BOOST_TEST(m.cpu().R[1] == 500u + 500 * 3);
+  BOOST_REQUIRE_EQUAL(m.cpu().run(10000), 10000u);
+  BOOST_TEST(m.cpu().R[1] == 5000u + 5000 * 3);
+  BOOST_TEST(m.cpu().translator()->stats().invalidations > 0u);
 }
 
 // A jump outside RAM and ROM stops the run as the interpreter does, counting nothing for it.

@@ -265,9 +265,14 @@ void Translator::forgetAll() {
 // call): making code pages writable and executable again costs two mprotect calls and their
 // TLB flushes, which dominated translation when paid per block (20 us a block on the boot).
 Translator::Block* Translator::translate(uint32_t pc) {
-  uint32_t available = 0;
-  const uint32_t* words = wordsAt(pc, available);
-  if (!words || isSpecial(words[0])) return nullptr;  // the interpreter's
+  std::vector<uint32_t> work{pc};
+  translateBatch(work);
+  return find(pc);
+}
+
+// Translates the blocks at `work` (each translatable: blockLength() > 0) and those they lead to.
+void Translator::translateBatch(std::vector<uint32_t>& work) {
+  const size_t requested = work.size();
   const auto t0 = std::chrono::steady_clock::now();
   // Each batch starts on a fresh page: pages that were executable are never made writable
   // again, and the pages after a batch stay writable (not executable) for the next one, so a
@@ -282,20 +287,17 @@ Translator::Block* Translator::translate(uint32_t pc) {
   madvise(cache_ + from, kPopulateBytes, MADV_POPULATE_WRITE);  // a hint: failure costs faults
 #endif
   Emitter e(kRegionBytes, cache_ + from);
-  std::vector<uint32_t> work{pc};
-  Block* first = nullptr;
-  for (size_t next = 0; next < work.size() && next < kRegionBlocks; ++next) {
+  for (size_t next = 0; next < work.size() && next < requested + kRegionBlocks; ++next) {
     if (used_ + kBlockReserve > from + kRegionBytes) break;
     if (blocks_.count(work[next])) continue;
-    // Beyond the block asked for, only blocks that have run (in lockstep: all of them).
-    if (next > 0 && hotAfter_ > 1 && heat_[work[next] & (kHeatEntries - 1)] == 0) continue;
-    Block* b = emitBlock(e, work[next], work);
-    if (next == 0) first = b;
+    // Beyond the blocks asked for, only blocks that have run (in lockstep: all of them).
+    if (next >= requested && hotAfter_ > 1 && heat_[work[next] & (kHeatEntries - 1)] == 0) continue;
+    emitBlock(e, work[next], work);
   }
   e.ready();  // every label bound
   protect(cache_, from, used_, PROT_READ | PROT_EXEC);
+  ++stats_.batches;
   stats_.translating += std::chrono::steady_clock::now() - t0;
-  return first;
 }
 
 uint32_t Translator::blockLength(uint32_t pc) const {
@@ -904,9 +906,24 @@ uint64_t Translator::run(uint64_t budget) {
     uint32_t coldLength = 0;  // a block not (yet) worth translating: the interpreter runs it
     if (!b) {
       uint16_t& heat = heat_[pc & (kHeatEntries - 1)];
-      if (heat + 1u >= hotAfter_) b = translate(pc);
-      else coldLength = blockLength(pc);
-      if (coldLength && heat < 0xFFFF) ++heat;
+      coldLength = blockLength(pc);
+      if (coldLength && heat + 1u >= hotAfter_) {
+        if (lockstep_) {
+          b = translate(pc);
+        } else {
+          // Hot: queued, and translated with others once kBatch are waiting or kBatchWait cold
+          // blocks have run since the first: every batch costs an mprotect and its TLB flush.
+          if (std::find(pending_.begin(), pending_.end(), pc) == pending_.end()) pending_.push_back(pc);
+          if (pending_.size() >= kBatch || ++pendingWait_ >= kBatchWait) {
+            translateBatch(pending_);
+            pending_.clear();
+            pendingWait_ = 0;
+            b = find(pc);
+          }
+        }
+      }
+      if (b) coldLength = 0;
+      else if (coldLength && heat < 0xFFFF) ++heat;
     }
     int64_t ran;
     bool translated = false;

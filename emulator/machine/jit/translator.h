@@ -42,6 +42,7 @@ struct State {
 struct Stats {
   uint64_t blocksTranslated = 0;
   uint64_t instructionsTranslated = 0;
+  uint64_t batches = 0;             // translation batches (one mprotect RW -> RX each)
   uint64_t flushes = 0;             // the code cache filled up and was emptied
   uint64_t invalidations = 0;       // blocks dropped because their code was written
   std::chrono::nanoseconds translating{0};
@@ -70,6 +71,8 @@ class Translator {
   // costs tens of microseconds a block, and much code (the boot, module bodies) runs once.
   static constexpr uint32_t kHotAfter = 16;
   static constexpr uint32_t kHeatEntries = 1u << 16;        // run counts, by PC (shared on collision)
+  static constexpr size_t kBatch = 8;                        // hot blocks translated together
+  static constexpr uint32_t kBatchWait = 256;                // or after this many cold blocks ran
 
   Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep);
   ~Translator();
@@ -103,6 +106,7 @@ class Translator {
 
   Block* find(uint32_t pc);
   Block* translate(uint32_t pc);
+  void translateBatch(std::vector<uint32_t>& work);
   uint32_t blockLength(uint32_t pc) const;  // as translate() would cut it; 0: untranslatable
   Block* emitBlock(Emitter& e, uint32_t pc, std::vector<uint32_t>& successors);
   void flush();
@@ -140,6 +144,8 @@ class Translator {
   std::vector<uint8_t> codeMap_;  // per RAM word: how many blocks were made from it
   std::vector<FastEntry> fast_;
   std::vector<uint16_t> heat_ = std::vector<uint16_t>(kHeatEntries, 0);
+  std::vector<uint32_t> pending_;  // hot blocks waiting for their batch
+  uint32_t pendingWait_ = 0;
   uint32_t hotAfter_;  // kHotAfter; 1 in lockstep, so that every block is checked translated
   Stats stats_;
 
