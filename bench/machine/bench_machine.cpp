@@ -47,11 +47,12 @@ void printTranslation(Machine& m) {
   if (const jit::Translator* t = m.cpu().translator()) {
     const jit::Stats& s = t->stats();
     std::printf("        translation: %.1f ms for %llu blocks (%llu instructions), %llu cache flushes, "
-                "%llu blocks invalidated, %llu instructions interpreted\n",
+                "%llu blocks invalidated, %llu instructions interpreted, %llu entries from the dispatcher\n",
                 s.translating.count() / 1e6, static_cast<unsigned long long>(s.blocksTranslated),
                 static_cast<unsigned long long>(s.instructionsTranslated),
                 static_cast<unsigned long long>(s.flushes), static_cast<unsigned long long>(s.invalidations),
-                static_cast<unsigned long long>(s.interpretedInstructions));
+                static_cast<unsigned long long>(s.interpretedInstructions),
+                static_cast<unsigned long long>(s.dispatches));
   }
 }
 

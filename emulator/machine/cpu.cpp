@@ -334,6 +334,10 @@ uint64_t Cpu::interpret(uint64_t budget) {
   Decoded* const cache = ramCode_.data();
   const uint32_t ramWords = memory_.ramWords();
   const uint8_t* const watch = codeWatch_;
+  // With the translator: run counts of branch targets; at a target that is hot (or translated)
+  // the interpreter returns, so that the translator's dispatcher runs the block there.
+  uint16_t* const heat = jitHeat_;
+  const uint32_t hot = jitHot_;
 
   uint32_t r[16];
   for (int i = 0; i < 16; ++i) r[i] = R[i];
@@ -393,6 +397,11 @@ uint64_t Cpu::interpret(uint64_t budget) {
 #define DISPATCH_BRANCH()                                                  \
   do {                                                                     \
     if (--left < 0) [[unlikely]] goto exhausted;                           \
+    if (heat) [[unlikely]] {                                               \
+      uint16_t& runs = heat[pc & (kJitHeatEntries - 1)];                   \
+      if (runs >= hot) goto exhausted;                                     \
+      ++runs;                                                              \
+    }                                                                      \
     if (pc >= ramWords) [[unlikely]] goto fetchOutsideRam;                 \
     d = &cache[pc];                                                        \
     goto *(base + d->op);                                              \
@@ -405,7 +414,11 @@ uint64_t Cpu::interpret(uint64_t budget) {
     goto *(base + d->op);                                              \
   } while (0)
 
-  DISPATCH_BRANCH();
+  // The first instruction: as DISPATCH_BRANCH, without returning to the translator at once.
+  if (--left < 0) [[unlikely]] goto exhausted;
+  if (pc >= ramWords) [[unlikely]] goto fetchOutsideRam;
+  d = &cache[pc];
+  goto *(base + d->op);
 
 end:  // ran off the end of RAM or ROM in sequence
   if (pc < ramWords) {

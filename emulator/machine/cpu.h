@@ -130,6 +130,10 @@ class Cpu {
   // One byte per RAM word, non-zero where translated code was made from it (the translator's
   // map); null without the translator. The interpreter's stores check it.
   const uint8_t* codeWatch_ = nullptr;
+  // The translator's run counts of branch targets (null without it) and its threshold.
+  static constexpr uint32_t kJitHeatEntries = 1u << 16;
+  uint16_t* jitHeat_ = nullptr;
+  uint32_t jitHot_ = 0;
   IoLog* ioLog_ = nullptr;
 };
 

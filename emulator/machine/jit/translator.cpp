@@ -38,6 +38,7 @@ namespace risc5::jit {
 namespace {
 
 constexpr uint32_t kEmptyPc = 0xFFFFFFFF;
+constexpr uint32_t kRunOn = 0xFFFFFFFF;  // "cold": no block length, the interpreter runs on
 // Room a block of kMaxBlock instructions may need, stubs included (the longest instruction,
 // a store, is under 120 bytes with its out-of-line paths; measured sizes are far below).
 constexpr size_t kBlockReserve = 24 << 10;
@@ -136,6 +137,8 @@ Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep)
     : cpu_(cpu), memory_(memory), bus_(bus), lockstep_(lockstep),
       codeMap_(memory.ramWords(), 0), fast_(kFastEntries, FastEntry{kEmptyPc, 0, nullptr}),
       hotAfter_(lockstep ? 1 : kHotAfter) {
+  cpu_.jitHeat_ = heat_.data();
+  cpu_.jitHot_ = hotAfter_;
   void* p = mmap(nullptr, kCacheBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   cache_ = static_cast<uint8_t*>(p);
@@ -150,7 +153,10 @@ Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep)
   }
 }
 
-Translator::~Translator() { munmap(cache_, kCacheBytes); }
+Translator::~Translator() {
+  cpu_.jitHeat_ = nullptr;
+  munmap(cache_, kCacheBytes);
+}
 
 // enter(state, code): saves the callee-saved registers, loads the pinned ones and jumps to a
 // block; the exit label stores the budget back and returns to the dispatcher.
@@ -922,8 +928,12 @@ uint64_t Translator::run(uint64_t budget) {
           }
         }
       }
-      if (b) coldLength = 0;
-      else if (coldLength && heat < 0xFFFF) ++heat;
+      if (b) {
+        coldLength = 0;
+      } else if (coldLength && heat + 1u < hotAfter_) {
+        ++heat;
+        coldLength = kRunOn;  // cold: the interpreter runs on to the next hot branch target
+      }
     }
     int64_t ran;
     bool translated = false;
@@ -936,17 +946,19 @@ uint64_t Translator::run(uint64_t budget) {
     }
     if (b && b->length <= left) {
       state_.left = left;
+      ++stats_.dispatches;
       enter_(&state_, b->code);
       ran = left - state_.left;
       left = state_.left;
       translated = true;
       length = b->length;
     } else {
-      // A block run too rarely yet to be translated, the tail of the budget, or else a special
+      // Cold code (the interpreter runs until a branch reaches a hot target), a hot block
+      // waiting for its batch (that block alone), the tail of the budget, or else a special
       // instruction or a PC outside memory (one instruction: the interpreter takes the
       // interrupt or reports the fault).
-      const uint64_t count = b ? static_cast<uint64_t>(left)
-                               : coldLength ? std::min<uint64_t>(coldLength, static_cast<uint64_t>(left)) : 1u;
+      const uint64_t count = b || coldLength == kRunOn ? static_cast<uint64_t>(left)
+                             : coldLength ? std::min<uint64_t>(coldLength, static_cast<uint64_t>(left)) : 1u;
       storeState();
       ran = static_cast<int64_t>(cpu_.interpret(count));
       loadState();

@@ -46,7 +46,8 @@ struct Stats {
   uint64_t flushes = 0;             // the code cache filled up and was emptied
   uint64_t invalidations = 0;       // blocks dropped because their code was written
   std::chrono::nanoseconds translating{0};
-  uint64_t interpretedInstructions = 0;  // run by the interpreter (specials, tails)
+  uint64_t interpretedInstructions = 0;  // run by the interpreter (cold blocks, specials, tails)
+  uint64_t dispatches = 0;          // entries into translated code from the dispatcher
   // Lockstep: steps compared (a block, or an interpreter stretch) and their instructions.
   uint64_t lockstepSteps = 0, lockstepBlocks = 0, lockstepInstructions = 0;
 };
@@ -70,7 +71,8 @@ class Translator {
   // A block is translated on its kHotAfter-th run; before, the interpreter runs it: translating
   // costs tens of microseconds a block, and much code (the boot, module bodies) runs once.
   static constexpr uint32_t kHotAfter = 16;
-  static constexpr uint32_t kHeatEntries = 1u << 16;        // run counts, by PC (shared on collision)
+  static constexpr uint32_t kHeatEntries = Cpu::kJitHeatEntries;  // run counts, by PC (shared
+                                                                  // on collision)
   static constexpr size_t kBatch = 8;                        // hot blocks translated together
   static constexpr uint32_t kBatchWait = 256;                // or after this many cold blocks ran
 
