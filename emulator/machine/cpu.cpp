@@ -333,7 +333,7 @@ uint64_t Cpu::interpret(uint64_t budget) {
   uint32_t* const ram = memory_.words();
   Decoded* const cache = ramCode_.data();
   const uint32_t ramWords = memory_.ramWords();
-  const uint8_t* const watch = codeWatch_;
+  uint16_t* const watch = codeWatch_;
   // With the translator: run counts of branch targets; at a target that is hot (or translated)
   // the interpreter returns, so that the translator's dispatcher runs the block there.
   uint16_t* const heat = jitHeat_;
@@ -356,7 +356,7 @@ uint64_t Cpu::interpret(uint64_t budget) {
   auto stored = [&](uint32_t address) {
     cache[address >> 2].op = 0;
     memory_.noteDisplayStore(address);
-    if (watch && watch[address >> 2]) [[unlikely]] translatedCodeStored(address >> 2);
+    if (watch && (watch[address >> 2] & 0xFF)) [[unlikely]] translatedCodeStored(address >> 2);
   };
   auto inRam = [&](uint32_t address) { return (address >> 2) < ramWords; };
 
@@ -436,6 +436,7 @@ fetchOutsideRam:
   goto out;
 
 undecoded: {
+  if (watch && pc < ramWords) watch[pc] |= 0x100;  // Translator::kDecoded
   Decoded e = decode(pc < ramWords ? ram[pc] : memory_.rom()[pc - kRomStart / 4], pc);
   e.op = static_cast<int32_t>(kHandlerOffsets[e.op]);
   *d = e;

@@ -127,9 +127,10 @@ class Cpu {
   bool stopRequested_ = false;
   CpuMode mode_ = CpuMode::interp;
   std::unique_ptr<jit::Translator> jit_;
-  // One byte per RAM word, non-zero where translated code was made from it (the translator's
-  // map); null without the translator. The interpreter's stores check it.
-  const uint8_t* codeWatch_ = nullptr;
+  // The translator's code map (Translator::codeMap: blocks made from each RAM word, and whether
+  // the interpreter decoded it); null without the translator. The interpreter's stores check
+  // it, and its decoder marks the words it decodes (the translator's stores then clear them).
+  uint16_t* codeWatch_ = nullptr;
   // The translator's run counts of branch targets (null without it) and its threshold.
   static constexpr uint32_t kJitHeatEntries = 1u << 16;
   uint16_t* jitHeat_ = nullptr;

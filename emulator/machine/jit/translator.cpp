@@ -1,11 +1,13 @@
 // The RISC5-to-x86-64 translator; see translator.h and docs/architecture.md.
 //
 // Host registers while translated code runs (all callee-saved, so calls into C++ keep them):
-//   rbx  the guest State          r12  RAM (byte 0 of guest address 0)
-//   r13  the code map (a byte per RAM word, non-zero where a block was made from it)
-//   r14  instructions left        r15  the interpreter's RAM decode cache (cleared on stores)
-//   rbp  the PC -> code lookup table (Translator::FastEntry)
-// Guest registers and flags live in State; rax, rcx, rdx, rsi, rdi are scratch.
+//   rbx  the guest State (with the PC -> code lookup table)    r12  RAM (guest address 0)
+//   r13  the code map (Translator::codeMap: a store into a word with a bit set takes the slow
+//        path: translated code, words the interpreter decoded, the framebuffer)
+//   r14  instructions left
+//   r15d guest R13 (SB, the static base)    ebp  guest R14 (SP): in State only outside
+// Other guest registers and the flags live in State; r8d..r11d cache them within a block;
+// rax, rcx, rdx, rsi, rdi are scratch.
 //
 // Semantics follow cpu.cpp line for line (the lockstep mode checks it): N and Z from every
 // register write (nv, zv), C and V from ADD/SUB as RISC5.v's cx and vv, which for x86's add,
@@ -122,6 +124,15 @@ constexpr int kPc = offsetof(State, pc);
 constexpr int kC = offsetof(State, c);
 constexpr int kV = offsetof(State, v);
 constexpr int kLeft = offsetof(State, left);
+constexpr int kFast = offsetof(State, fast);
+static_assert(sizeof(FastEntry) == 16);
+
+// Guest registers held in host registers for the whole time translated code runs: the base
+// registers of Oberon's loads and stores (ORG: SB = R13 globals, SP = R14 locals).
+const Xbyak::Reg32* pinned(uint32_t g) {
+  static const Xbyak::Reg32 sb = Xbyak::util::r15d, sp = Xbyak::util::ebp;
+  return g == 13 ? &sb : g == 14 ? &sp : nullptr;
+}
 
 Xbyak::Address reg(uint32_t i) { return dword[rbx + kR + 4 * static_cast<int>(i)]; }
 
@@ -135,10 +146,15 @@ class Emitter : public Xbyak::CodeGenerator {
 
 Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep)
     : cpu_(cpu), memory_(memory), bus_(bus), lockstep_(lockstep),
-      codeMap_(memory.ramWords(), 0), fast_(kFastEntries, FastEntry{kEmptyPc, 0, nullptr}),
+      codeMap_(memory.ramWords(), 0),
       hotAfter_(lockstep ? 1 : kHotAfter) {
   cpu_.jitHeat_ = heat_.data();
   cpu_.jitHot_ = hotAfter_;
+  for (FastEntry& f : state_.fast) f = FastEntry{kEmptyPc, 0, nullptr};
+  // Framebuffer stores keep marking damage (Memory::noteDisplayStore), through the slow path.
+  const uint32_t display = memory.displayStart() / 4;
+  for (uint32_t w = display; w < (memory.displayStart() + memory.displayBytes() + 3) / 4 && w < codeMap_.size(); ++w)
+    codeMap_[w] |= kDisplay;
   void* p = mmap(nullptr, kCacheBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   cache_ = static_cast<uint8_t*>(p);
@@ -173,13 +189,15 @@ void Translator::emitTrampoline() {
   e.mov(rbx, rdi);
   e.mov(r12, reinterpret_cast<uint64_t>(memory_.words()));
   e.mov(r13, reinterpret_cast<uint64_t>(codeMap_.data()));
-  e.mov(r15, reinterpret_cast<uint64_t>(cpu_.ramCode_.data()));
-  e.mov(rbp, reinterpret_cast<uint64_t>(fast_.data()));
+  e.mov(*pinned(13), dword[rbx + kR + 13 * 4]);
+  e.mov(*pinned(14), dword[rbx + kR + 14 * 4]);
   e.mov(r14, qword[rbx + kLeft]);
   e.jmp(rsi);
   e.align(16);
   exit_ = e.getCurr();
   e.mov(qword[rbx + kLeft], r14);
+  e.mov(dword[rbx + kR + 13 * 4], *pinned(13));
+  e.mov(dword[rbx + kR + 14 * 4], *pinned(14));
   e.add(rsp, 8);
   e.pop(r15);
   e.pop(r14);
@@ -209,7 +227,7 @@ const uint32_t* Translator::wordsAt(uint32_t pc, uint32_t& available) const {
 }
 
 Translator::Block* Translator::find(uint32_t pc) {
-  FastEntry& f = fast_[pc & (kFastEntries - 1)];
+  FastEntry& f = state_.fast[pc & (kFastEntries - 1)];
   auto it = blocks_.find(pc);
   if (it == blocks_.end()) return nullptr;
   f = FastEntry{pc, 0, it->second.code};
@@ -218,8 +236,8 @@ Translator::Block* Translator::find(uint32_t pc) {
 
 void Translator::flush() {
   blocks_.clear();
-  std::fill(codeMap_.begin(), codeMap_.end(), 0);
-  std::fill(fast_.begin(), fast_.end(), FastEntry{kEmptyPc, 0, nullptr});
+  for (uint16_t& m : codeMap_) m &= static_cast<uint16_t>(~kBlocksMask);
+  for (FastEntry& f : state_.fast) f = FastEntry{kEmptyPc, 0, nullptr};
   protect(cache_, trampolineEnd_, kCacheBytes, PROT_NONE);
   used_ = trampolineEnd_;
   ++stats_.flushes;
@@ -229,18 +247,18 @@ void Translator::removeBlock(std::unordered_map<uint32_t, Block>::iterator it) {
   const uint32_t pc = it->first;
   if (pc < memory_.ramWords())
     for (uint32_t w = pc; w < pc + it->second.length; ++w) --codeMap_[w];
-  FastEntry& f = fast_[pc & (kFastEntries - 1)];
+  FastEntry& f = state_.fast[pc & (kFastEntries - 1)];
   if (f.pc == pc) f = FastEntry{kEmptyPc, 0, nullptr};
   blocks_.erase(it);
   ++stats_.invalidations;
 }
 
 bool Translator::invalidateWord(uint32_t word) {
-  if (word >= codeMap_.size() || codeMap_[word] == 0) return false;
+  if (word >= codeMap_.size() || (codeMap_[word] & kBlocksMask) == 0) return false;
   bool dropped = false;
   // A block covering `word` starts at most kMaxBlock - 1 words before it.
   const uint32_t first = word >= kMaxBlock - 1 ? word - (kMaxBlock - 1) : 0;
-  for (uint32_t s = first; s <= word && codeMap_[word] != 0; ++s) {
+  for (uint32_t s = first; s <= word && (codeMap_[word] & kBlocksMask) != 0; ++s) {
     auto it = blocks_.find(s);
     if (it != blocks_.end() && s + it->second.length > word) {
       removeBlock(it);
@@ -337,7 +355,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   bool nzLive = true, cvLive = true;
   for (uint32_t i = n; i-- > 0;) {
     Shape s = shapeOf(words[i]);
-    needNZ[i] = s.writesNZ && (nzLive || s.memory);
+    needNZ[i] = s.writesNZ && (nzLive || s.store);  // a load's slow path writes N/Z itself
     needCV[i] = s.writesCV && cvLive;
     if (s.writesNZ) nzLive = false;
     if (s.readsNZ || s.store) nzLive = true;
@@ -349,8 +367,6 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   std::vector<std::function<void()>> cold;  // out-of-line paths, emitted after the block
 
   const uint32_t ramBytes = memory_.ramBytes();
-  const int displayStart = static_cast<int>(memory_.displayStart());
-  const uint32_t displayBytes = memory_.displayBytes();
   // Guest registers stay in State (written through at once, so every exit finds them there),
   // and their latest values also in r8d..r11d, so that a read of a register just written does
   // not wait for the store to be forwarded (which put ~5 cycles on every dependency chain).
@@ -370,12 +386,19 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   };
   forgetCache();
   auto load = [&](const Xbyak::Reg32& dst, uint32_t g) {  // dst := R[g]
-    if (cached[g] >= 0) e.mov(dst, kCacheRegs[cached[g]]);
+    if (const Xbyak::Reg32* p = pinned(g)) e.mov(dst, *p);
+    else if (cached[g] >= 0) e.mov(dst, kCacheRegs[cached[g]]);
     else e.mov(dst, reg(g));
   };
   auto loadSigned = [&](const Xbyak::Reg64& dst, uint32_t g) {  // dst := sign-extended R[g]
-    if (cached[g] >= 0) e.movsxd(dst, kCacheRegs[cached[g]]);
+    if (const Xbyak::Reg32* p = pinned(g)) e.movsxd(dst, *p);
+    else if (cached[g] >= 0) e.movsxd(dst, kCacheRegs[cached[g]]);
     else e.movsxd(dst, reg(g));
+  };
+  // R[g] := eax, outside the cache (out-of-line paths).
+  auto storeReg = [&](uint32_t g) {
+    if (const Xbyak::Reg32* p = pinned(g)) e.mov(*p, eax);
+    else e.mov(reg(g), eax);
   };
   auto callHelper = [&](const void* fn) {
     e.mov(rax, reinterpret_cast<uint64_t>(fn));
@@ -391,13 +414,21 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   auto restoreCache = [&]() {
     for (int k = 3; k >= 0; --k) e.pop(kCacheRegs[k].cvt64());
   };
-  // eax -> R[a] (and its cache register, returned), and N/Z if live.
+  // eax -> R[a] (and its cache register, returned; -1: pinned), and N/Z if live.
   auto setReg = [&](uint32_t a, bool nz) -> int {
-    e.mov(reg(a), eax);
     if (nz) {
       e.mov(dword[rbx + kNv], eax);
       e.mov(dword[rbx + kZv], eax);
     }
+    if (const Xbyak::Reg32* p = pinned(a)) {
+      e.mov(*p, eax);
+      if (nz) {
+        nzGuest = static_cast<int>(a);
+        nzCache = -1;
+      }
+      return -1;
+    }
+    e.mov(reg(a), eax);
     int k = cached[a];
     if (k < 0) {
       k = victim;
@@ -415,7 +446,8 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   };
   // The cache register holding N/Z's value, or null.
   auto nzRegister = [&]() -> const Xbyak::Reg32* {
-    if (nzGuest >= 0 && cached[nzGuest] == nzCache) return &kCacheRegs[nzCache];
+    if (nzGuest >= 0 && pinned(nzGuest)) return pinned(nzGuest);
+    if (nzGuest >= 0 && nzCache >= 0 && cached[nzGuest] == nzCache) return &kCacheRegs[nzCache];
     return nullptr;
   };
   // Leaves after instruction i (it completed): the rest of the block's count goes back.
@@ -438,10 +470,10 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       return;
     }
     if (target != kEmptyPc) {
-      const int slot = static_cast<int>((target & (kFastEntries - 1)) * sizeof(FastEntry));
-      e.cmp(dword[rbp + slot], target);
+      const int slot = kFast + static_cast<int>((target & (kFastEntries - 1)) * sizeof(FastEntry));
+      e.cmp(dword[rbx + slot], target);
       e.jne(miss, Xbyak::CodeGenerator::T_NEAR);
-      e.jmp(qword[rbp + slot + 8]);
+      e.jmp(qword[rbx + slot + 8]);
       cold.push_back([&, miss, target]() mutable {
         e.L(miss);
         e.mov(dword[rbx + kPc], target);
@@ -451,9 +483,9 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       e.mov(edx, eax);
       e.and_(edx, kFastEntries - 1);
       e.shl(edx, 4);
-      e.cmp(dword[rbp + rdx], eax);
+      e.cmp(dword[rbx + rdx + kFast], eax);
       e.jne(miss, Xbyak::CodeGenerator::T_NEAR);
-      e.jmp(qword[rbp + rdx + 8]);
+      e.jmp(qword[rbx + rdx + kFast + 8]);
       cold.push_back([&, miss]() mutable {
         e.L(miss);
         e.mov(dword[rbx + kPc], eax);
@@ -667,10 +699,10 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
           e.mov(edx, isByte ? 1 : 0);
           callHelper(reinterpret_cast<const void*>(&helperLoad));
           restoreCache();
-          e.mov(reg(a), eax);
+          storeReg(a);
           e.mov(dword[rbx + kNv], eax);
           e.mov(dword[rbx + kZv], eax);
-          e.mov(kCacheRegs[k], eax);
+          if (k >= 0) e.mov(kCacheRegs[k], eax);
           e.mov(rax, reinterpret_cast<uint64_t>(&leave_));
           e.cmp(byte[rax], 0);
           e.jne(exitAfter(i), Xbyak::CodeGenerator::T_NEAR);
@@ -685,37 +717,21 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
           e.and_(edx, ~3u);
           e.mov(dword[r12 + rdx], ecx);
         }
-        // As the interpreter's stored(): its decode entry, the framebuffer's damage, and any
-        // block made from the word (then leave: the next instruction may be the one written).
+        // As the interpreter's stored(), for a word marked in the code map: its decode entry,
+        // the framebuffer's damage, any block made from it (then leave: the next instruction
+        // may be the one written). Unmarked words (data) need nothing more.
         e.mov(edx, eax);
         e.shr(edx, 2);
-        e.lea(rsi, ptr[rdx + rdx * 2]);
-        e.mov(dword[r15 + rsi * 4], 0);
-        Xbyak::Label display, displayDone, code;
-        e.lea(ecx, ptr[rax - displayStart]);
-        e.cmp(ecx, displayBytes);
-        e.jb(display, Xbyak::CodeGenerator::T_NEAR);
-        e.L(displayDone);
-        e.cmp(byte[r13 + rdx], 0);
-        e.jne(code, Xbyak::CodeGenerator::T_NEAR);
+        Xbyak::Label attention;
+        e.cmp(Xbyak::util::word[r13 + rdx * 2], 0);
+        e.jne(attention, Xbyak::CodeGenerator::T_NEAR);
         e.L(done);
-        cold.push_back([&, display, displayDone, code, done, slow, a, isByte, i]() mutable {
-          e.L(display);
+        cold.push_back([&, attention, done, slow, a, isByte, i]() mutable {
+          e.L(attention);
           saveCache();
-          e.push(rax);
-          e.push(rdx);
           e.mov(esi, eax);
-          e.mov(rdi, reinterpret_cast<uint64_t>(&memory_));
-          callHelper(reinterpret_cast<const void*>(&helperDisplay));
-          e.pop(rdx);
-          e.pop(rax);
-          restoreCache();
-          e.jmp(displayDone, Xbyak::CodeGenerator::T_NEAR);
-          e.L(code);
-          saveCache();
-          e.mov(esi, edx);
           e.mov(rdi, reinterpret_cast<uint64_t>(this));
-          callHelper(reinterpret_cast<const void*>(&helperCodeStored));
+          callHelper(reinterpret_cast<const void*>(&helperAttention));
           restoreCache();
           e.test(eax, eax);
           e.jnz(exitAfter(i), Xbyak::CodeGenerator::T_NEAR);
@@ -723,7 +739,8 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
           e.L(slow);
           saveCache();
           e.mov(esi, eax);
-          e.mov(edx, reg(a));
+          if (const Xbyak::Reg32* p = pinned(a)) e.mov(edx, *p);
+          else e.mov(edx, reg(a));
           e.mov(ecx, isByte ? 1 : 0);
           e.mov(rdi, reinterpret_cast<uint64_t>(this));
           callHelper(reinterpret_cast<const void*>(&helperStore));
@@ -824,7 +841,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
     for (uint32_t w = pc; w < pc + n; ++w) ++codeMap_[w];
   Block& blk = blocks_[pc];
   blk = Block{cache_ + at, n};
-  fast_[pc & (kFastEntries - 1)] = FastEntry{pc, 0, blk.code};
+  state_.fast[pc & (kFastEntries - 1)] = FastEntry{pc, 0, blk.code};
   ++stats_.blocksTranslated;
   stats_.instructionsTranslated += n;
   // Likely code next: where a branch leads, both sides of a conditional one, the return point
@@ -857,11 +874,17 @@ void Translator::helperStore(Translator* t, uint32_t address, uint32_t value, ui
   t->leave_ = t->cpu_.stopRequested_ || t->stats_.invalidations != before;
 }
 
-uint32_t Translator::helperCodeStored(Translator* t, uint32_t word) {
+// A translated store into a word marked in the code map. True if translated code was dropped.
+uint32_t Translator::helperAttention(Translator* t, uint32_t address) {
+  const uint32_t word = address >> 2;
+  uint16_t& mark = t->codeMap_[word];
+  if (mark & kDecoded) {
+    t->cpu_.ramCode_[word].op = 0;  // decoded again if the interpreter runs it
+    mark &= static_cast<uint16_t>(~kDecoded);
+  }
+  if (mark & kDisplay) t->memory_.noteDisplayStore(address);
   return t->invalidateWord(word) ? 1 : 0;
 }
-
-void Translator::helperDisplay(Memory* memory, uint32_t address) { memory->noteDisplayStore(address); }
 
 uint64_t Translator::helperDivide(uint32_t x, uint32_t y, uint32_t isSigned) {
   uint32_t quot, rem;

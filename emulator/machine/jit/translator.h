@@ -27,8 +27,17 @@
 
 namespace risc5::jit {
 
+// One entry of the PC -> translated code lookup that chains blocks (direct-mapped by PC).
+struct FastEntry {
+  uint32_t pc;  // 0xFFFFFFFF: empty (no word address is that large)
+  uint32_t pad;
+  const void* code;
+};
+inline constexpr uint32_t kFastEntries = 1u << 14;
+
 // Guest state as translated code sees it: rbx points here. N and Z are kept as the interpreter
-// keeps them (nv: the sign gives N, zv: zero gives Z), C and V as 0/1 bytes.
+// keeps them (nv: the sign gives N, zv: zero gives Z), C and V as 0/1 bytes. R13 (SB) and R14
+// (SP) live in r15d and ebp while translated code runs, and here otherwise.
 struct State {
   uint32_t r[16];
   uint32_t nv, zv;
@@ -37,6 +46,7 @@ struct State {
   uint8_t c, v;
   uint8_t pad[6];
   int64_t left;  // instructions left in this run() (r14 while translated code runs)
+  FastEntry fast[kFastEntries];  // addressed from rbx, so that no register holds its base
 };
 
 struct Stats {
@@ -67,10 +77,11 @@ class Translator {
  public:
   static constexpr uint32_t kMaxBlock = 64;                 // instructions per block
   static constexpr size_t kCacheBytes = size_t{64} << 20;   // the code cache's bound
-  static constexpr uint32_t kFastEntries = 1u << 14;        // the PC -> code lookup table
-  // A block is translated on its kHotAfter-th run; before, the interpreter runs it: translating
-  // costs tens of microseconds a block, and much code (the boot, module bodies) runs once.
-  static constexpr uint32_t kHotAfter = 16;
+  // A block is translated once its start was reached kHotAfter times by a branch; before, the
+  // interpreter runs it at full speed: translating costs ~10 us a block (Xbyak and an mprotect
+  // per batch), the gain per instruction ~1 ns, and much code (the boot, module bodies) runs
+  // once. 16, 64, 256 and 1024 measured alike on the compile benchmark; 64 translates fewer.
+  static constexpr uint32_t kHotAfter = 64;
   static constexpr uint32_t kHeatEntries = Cpu::kJitHeatEntries;  // run counts, by PC (shared
                                                                   // on collision)
   static constexpr size_t kBatch = 8;                        // hot blocks translated together
@@ -89,16 +100,14 @@ class Translator {
   // A store into word `word` of RAM: drops every block made from it. True if one was dropped.
   bool invalidateWord(uint32_t word);
 
-  const uint8_t* codeMap() const { return codeMap_.data(); }
+  uint16_t* codeMap() { return codeMap_.data(); }
+  // Bits of the code map: how many blocks were made from the word (low byte), whether the
+  // interpreter has decoded it, whether it is framebuffer. Stores into a word with any bit set
+  // take the slow path (helperAttention).
+  static constexpr uint16_t kBlocksMask = 0xFF, kDecoded = 0x100, kDisplay = 0x200;
   const Stats& stats() const { return stats_; }
   bool lockstep() const { return lockstep_; }
   const LockstepDifference& difference() const { return difference_; }
-
-  struct FastEntry {
-    uint32_t pc;  // 0xFFFFFFFF: empty (no word address is that large)
-    uint32_t pad;
-    const void* code;
-  };
 
  private:
   struct Block {
@@ -126,8 +135,7 @@ class Translator {
  public:  // called from translated code
   static uint32_t helperLoad(Translator* t, uint32_t address, uint32_t byte);
   static void helperStore(Translator* t, uint32_t address, uint32_t value, uint32_t byte);
-  static uint32_t helperCodeStored(Translator* t, uint32_t word);
-  static void helperDisplay(Memory* memory, uint32_t address);
+  static uint32_t helperAttention(Translator* t, uint32_t address);
   static uint64_t helperDivide(uint32_t x, uint32_t y, uint32_t isSigned);
   static void helperNoteStore(Translator* t, uint32_t address);
 
@@ -143,8 +151,7 @@ class Translator {
   void (*enter_)(State*, const void*) = nullptr;
   const uint8_t* exit_ = nullptr;
   std::unordered_map<uint32_t, Block> blocks_;
-  std::vector<uint8_t> codeMap_;  // per RAM word: how many blocks were made from it
-  std::vector<FastEntry> fast_;
+  std::vector<uint16_t> codeMap_;  // per RAM word: kBlocksMask, kDecoded, kDisplay
   std::vector<uint16_t> heat_ = std::vector<uint16_t>(kHeatEntries, 0);
   std::vector<uint32_t> pending_;  // hot blocks waiting for their batch
   uint32_t pendingWait_ = 0;
