@@ -112,6 +112,8 @@ class Cpu {
  private:
   friend class jit::Translator;
   uint64_t interpret(uint64_t budget);  // run() with the interpreter, stop request untouched
+  template <bool kCountBranches>
+  uint64_t interpretWith(uint64_t budget);
   void enterInterrupt();                // takeInterrupt on the architectural state
   void translatedCodeStored(uint32_t word);  // the interpreter stored into translated code
   Decoded decode(uint32_t ir, uint32_t pc) const;

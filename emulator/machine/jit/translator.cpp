@@ -145,7 +145,7 @@ class Emitter : public Xbyak::CodeGenerator {
 };
 
 Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep)
-    : cpu_(cpu), memory_(memory), bus_(bus), lockstep_(lockstep),
+    : cpu_(cpu), memory_(memory), lockstep_(lockstep),
       codeMap_(memory.ramWords(), 0),
       hotAfter_(lockstep ? 1 : kHotAfter) {
   cpu_.jitHeat_ = heat_.data();

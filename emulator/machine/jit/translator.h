@@ -142,7 +142,6 @@ class Translator {
  private:
   Cpu& cpu_;
   Memory& memory_;
-  Bus& bus_;
   const bool lockstep_;
   alignas(64) State state_{};
   uint8_t* cache_ = nullptr;  // kCacheBytes, mapped PROT_NONE, pages RW only while written
