@@ -112,6 +112,14 @@ Cpu::Cpu(Memory& memory, Bus& bus)
 
 Cpu::~Cpu() = default;
 
+void Cpu::TranslatorDeleter::operator()(jit::Translator* translator) const {
+#ifdef OBERON_JIT
+  delete translator;
+#else
+  (void)translator;  // never made without the translator
+#endif
+}
+
 bool Cpu::translatorAvailable() {
 #ifdef OBERON_JIT
   return true;
@@ -131,7 +139,7 @@ bool Cpu::setMode(CpuMode mode) {
     codeWatch_ = nullptr;
   } else {
     jit_.reset();
-    jit_ = std::make_unique<jit::Translator>(*this, memory_, bus_, mode == CpuMode::lockstep);
+    jit_.reset(new jit::Translator(*this, memory_, bus_, mode == CpuMode::lockstep));
     codeWatch_ = jit_->codeMap();
   }
   mode_ = mode;

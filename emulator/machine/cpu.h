@@ -128,7 +128,11 @@ class Cpu {
   Bus& bus_;
   bool stopRequested_ = false;
   CpuMode mode_ = CpuMode::interp;
-  std::unique_ptr<jit::Translator> jit_;
+  // Deleted in cpu.cpp, so that builds without the translator need none of its code.
+  struct TranslatorDeleter {
+    void operator()(jit::Translator* translator) const;
+  };
+  std::unique_ptr<jit::Translator, TranslatorDeleter> jit_;
   // The translator's code map (Translator::codeMap: blocks made from each RAM word, and whether
   // the interpreter decoded it); null without the translator. The interpreter's stores check
   // it, and its decoder marks the words it decodes (the translator's stores then clear them).
