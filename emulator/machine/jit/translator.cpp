@@ -41,8 +41,9 @@ namespace {
 
 constexpr uint32_t kEmptyPc = 0xFFFFFFFF;
 constexpr uint32_t kRunOn = 0xFFFFFFFF;  // "cold": no block length, the interpreter runs on
-// Room a block of kMaxBlock instructions may need, stubs included (the longest instruction,
-// a store, is under 120 bytes with its out-of-line paths; measured sizes are far below).
+// Room a block of kMaxBlock instructions may need, stubs included (the longest instruction, a
+// store in lockstep, is under 300 bytes with its out-of-line paths; blocks average ~600 bytes).
+// Should one not fit, Xbyak throws rather than write past the region.
 constexpr size_t kBlockReserve = 24 << 10;
 // Translated at once, the pages made writable once (see translate()).
 constexpr size_t kRegionBytes = 2 << 20;

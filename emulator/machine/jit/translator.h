@@ -1,7 +1,8 @@
 // The RISC5-to-x86-64 translator (issue #13): guest code from RAM and ROM becomes host code one
 // block at a time, emitted with Xbyak into a bounded code cache, and runs with the interpreter
-// (cpu.cpp) as its twin for everything a block does not do itself: special instructions
-// (RTI, STI, CLI), the tail of a budget shorter than the next block, and a PC outside memory.
+// (cpu.cpp) as its twin for everything a block does not do itself: cold code (blocks reached
+// by fewer than kHotAfter branches), special instructions (RTI, STI, CLI), the tail of a budget
+// shorter than the next block, and a PC outside memory.
 //
 // A block starts at any PC and runs straight on to its first branch (included), at most
 // kMaxBlock instructions, ending before a special instruction or the end of RAM/ROM. Its entry
