@@ -41,7 +41,8 @@ struct Phase {
 
 }  // namespace
 
-static void countTicks(const std::string& cpu) {
+// `slack`: ticks the count may differ from the milliseconds by.
+static void countTicks(const std::string& cpu, int slack = 3) {
   support::TempDir scratch("oberon-interrupt");
   const fs::path& dir = scratch.path();
   const std::string build = need("OBERON_BUILD_DIR"), source = need("OBERON_SOURCE_DIR");
@@ -68,7 +69,7 @@ static void countTicks(const std::string& cpu) {
   BOOST_TEST_MESSAGE("System.Log:\n" << log);
   for (const char* p : {"enabled", "again"}) {
     BOOST_TEST_REQUIRE(phases[p].ms >= 1000, p << ": phase missing or short\n" << log);
-    BOOST_TEST(std::abs(phases[p].ticks - phases[p].ms) <= 3, p << ": " << phases[p].ticks << " ticks in "
+    BOOST_TEST(std::abs(phases[p].ticks - phases[p].ms) <= slack, p << ": " << phases[p].ticks << " ticks in "
                                                                << phases[p].ms << " ms");
   }
   BOOST_TEST_REQUIRE(phases["disabled"].ms >= 300, "phase disabled missing\n" << log);
@@ -82,6 +83,9 @@ BOOST_AUTO_TEST_CASE(a_guest_interrupt_handler_counts_guest_time) { countTicks("
 BOOST_AUTO_TEST_CASE(the_same_with_the_translator, *boost::unit_test::precondition(translatorBuilt)) {
   countTicks("jit");
 }
+// Lockstep runs every block twice and compares: a 50,000-instruction slice takes milliseconds of
+// host time, so ticks arrive in bursts at slice ends and a phase may end a few ticks early or
+// late (seen: 1020 ticks in 1016 ms). What this case checks is that nothing differs.
 BOOST_AUTO_TEST_CASE(the_same_in_lockstep, *boost::unit_test::precondition(translatorBuilt)) {
-  countTicks("lockstep");
+  countTicks("lockstep", 10);
 }
