@@ -16,7 +16,8 @@ set(_layers
   "firmware|"
   "tools/asm|emulator/base tools/cli"
   "emulator/devices|emulator/base emulator/disk"
-  "emulator/machine|emulator/base emulator/devices emulator/disk"
+  "emulator/machine|emulator/base emulator/devices emulator/disk emulator/machine/jit"
+  "emulator/machine/jit|emulator/base emulator/machine tools/asm"
   # layer 2: the TCPNet device (the bottom layer only)
   "device/monitor|"
   "device/registers|emulator/base"

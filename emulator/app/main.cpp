@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<Machine> machine;
   try {
     machine = std::make_unique<Machine>(o.machine, BootRom{rom, patches.memLim, patches.stackOrg});
+    machine->cpu().setMode(o.cpu);  // available: parseOptions checked
   } catch (const std::exception& e) {
     std::fprintf(stderr, "oberon-emu: %s\n", e.what());
     return kExitSetup;

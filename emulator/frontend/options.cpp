@@ -26,6 +26,7 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
   Options o;
   std::string size;
   unsigned mem = 1;
+  std::string cpu = "interp";
   po::options_description general("Options");
   general.add_options()
     ("help,h", "show this help")
@@ -33,6 +34,8 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
     ("image", po::value(&o.image), "Project Oberon disk image (filesystem-only or whole SD card)")
     ("mem", po::value(&mem)->default_value(1), "RAM in MiB (1 to 256)")
     ("size", po::value(&size), "screen size WxH, e.g. 1280x1024 (width a multiple of 32)")
+    ("cpu", po::value(&cpu)->default_value("interp"), "CPU engine: interp (the interpreter), jit (the "
+                                                      "x86-64 translator), lockstep (both, compared)")
     ("snapshot", po::bool_switch(&o.snapshot), "never modify the image; writes live in memory")
     ("headless", po::bool_switch(&o.headless), "run without a window")
     ("until-idle", po::bool_switch(&o.untilIdle), "headless: stop once Oberon waits for input")
@@ -88,7 +91,7 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
               << general << "\n"
               << "Exit status: 0 success; 1 the image or a file cannot be used (one line says why); 2 --timeout\n"
                  "elapsed; 3 the guest jumped outside memory; 4 the guest is stuck in a trap loop; 5 a script or\n"
-                 "--run failed; 64 a usage error (unknown option, missing or bad value).\n";
+                 "--run failed; 6 --cpu lockstep found a difference; 64 a usage error (unknown option, missing or bad value).\n";
     exitCode = 0;
     return std::nullopt;
   }
@@ -99,6 +102,19 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
   o.machine.memoryMiB = mem;
   if (!size.empty() && !parseSize(size, o.machine.width, o.machine.height)) {
     exitCode = oberon::cli::usageError("oberon-emu", "--size wants WIDTHxHEIGHT, e.g. 1280x1024, not '" + size + "'");
+    return std::nullopt;
+  }
+  if (cpu == "interp") {
+    o.cpu = CpuMode::interp;
+  } else if (cpu == "jit" || cpu == "lockstep") {
+    o.cpu = cpu == "jit" ? CpuMode::jit : CpuMode::lockstep;
+    if (!Cpu::translatorAvailable()) {
+      exitCode = oberon::cli::usageError("oberon-emu", "--cpu " + cpu + ": this oberon-emu was built without the "
+                                                       "translator (x86-64 and libxbyak-dev needed); use --cpu interp");
+      return std::nullopt;
+    }
+  } else {
+    exitCode = oberon::cli::usageError("oberon-emu", "--cpu wants interp, jit or lockstep, not '" + cpu + "'");
     return std::nullopt;
   }
   if (vm.count("boot-from-serial")) o.machine.switches |= 1;

@@ -38,6 +38,10 @@ std::optional<int> Runner::start() {
 }
 
 std::optional<int> Runner::checkGuest(Clock::time_point now) {
+  if (m_.cpu().fault == CpuFault::lockstepDifference) {
+    std::fprintf(stderr, "oberon-emu: %s", m_.cpu().lockstepReport().c_str());
+    return kExitLockstep;
+  }
   if (m_.cpu().fault != CpuFault::none) {
     std::fprintf(stderr, "oberon-emu: guest jumped outside memory (PC = %08XH); stopped\n", m_.cpu().faultAddress);
     return kExitFault;

@@ -27,6 +27,7 @@ enum ExitStatus : int {
   kExitFault = 3,      // the CPU left memory
   kExitTrapLoop = 4,   // Oberon keeps trapping
   kExitScript = 5,     // an input script failed
+  kExitLockstep = 6,   // --cpu lockstep: translator and interpreter disagreed
 };
 
 class Runner {

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "memory.h"
@@ -15,6 +17,27 @@
 namespace risc5 {
 
 class Bus;
+namespace jit {
+class Translator;
+}
+
+// Which engine runs the instructions (--cpu): the interpreter below, the RISC5-to-x86-64
+// translator (jit/translator.h; x86-64 builds with OBERON_JIT only), or both in lockstep, the
+// translator's every block checked against the interpreter (jit/lockstep).
+enum class CpuMode : uint8_t { interp, jit, lockstep };
+
+// Loads and stores that leave RAM, recorded by one engine and replayed to its twin in lockstep
+// mode, so that both see the same device answers and the devices see each access once.
+struct IoLog {
+  struct Access {
+    uint32_t address, value;
+    bool store, byte;
+  };
+  std::vector<Access> accesses;
+  size_t next = 0;       // replay position
+  bool replaying = false;
+  bool mismatch = false;  // the replaying engine made an access the recording one did not
+};
 
 // One decoded instruction (see cpu.cpp). op == 0 means "not decoded yet".
 struct Decoded {
@@ -28,11 +51,25 @@ struct Decoded {
 enum class CpuFault : uint8_t {
   none,
   pcOutsideMemory,  // fetch from an address that is neither RAM nor ROM
+  lockstepDifference,  // --cpu lockstep: translator and interpreter disagreed (jit/translator.h)
 };
 
 class Cpu {
  public:
   Cpu(Memory& memory, Bus& bus);
+  ~Cpu();
+
+  // Chooses the engine. Returns false (and keeps the interpreter) when the translator is not
+  // built into this executable (translatorAvailable()).
+  bool setMode(CpuMode mode);
+  CpuMode mode() const { return mode_; }
+  static bool translatorAvailable();
+  jit::Translator* translator() { return jit_.get(); }
+  // --cpu lockstep: the first difference, with a disassembly of its block ("" if none).
+  std::string lockstepReport() const;
+
+  // Lockstep's twin: loads and stores outside RAM are recorded into / replayed from `log`.
+  void setIoLog(IoLog* log) { ioLog_ = log; }
 
   // Hardware reset: PC := ROM start, flags and interrupt state cleared. Registers keep their
   // values, as on the board: the boot ROM tells a cold start (R15 = 0) from a warm one.
@@ -73,6 +110,12 @@ class Cpu {
   static constexpr uint32_t kVersion = 0x53;
 
  private:
+  friend class jit::Translator;
+  uint64_t interpret(uint64_t budget);  // run() with the interpreter, stop request untouched
+  template <bool kCountBranches>
+  uint64_t interpretWith(uint64_t budget);
+  void enterInterrupt();                // takeInterrupt on the architectural state
+  void translatedCodeStored(uint32_t word);  // the interpreter stored into translated code
   Decoded decode(uint32_t ir, uint32_t pc) const;
   void takeInterrupt(uint32_t& pc, uint32_t nv, uint32_t zv, uint32_t c, uint32_t v);
   uint32_t loadSlow(uint32_t address, bool byte);
@@ -84,6 +127,21 @@ class Cpu {
   Decoded romCode_[kRomWords + 1];  // the ROM's, and a sentinel
   Bus& bus_;
   bool stopRequested_ = false;
+  CpuMode mode_ = CpuMode::interp;
+  // Deleted in cpu.cpp, so that builds without the translator need none of its code.
+  struct TranslatorDeleter {
+    void operator()(jit::Translator* translator) const;
+  };
+  std::unique_ptr<jit::Translator, TranslatorDeleter> jit_;
+  // The translator's code map (Translator::codeMap: blocks made from each RAM word, and whether
+  // the interpreter decoded it); null without the translator. The interpreter's stores check
+  // it, and its decoder marks the words it decodes (the translator's stores then clear them).
+  uint16_t* codeWatch_ = nullptr;
+  // The translator's run counts of branch targets (null without it) and its threshold.
+  static constexpr uint32_t kJitHeatEntries = 1u << 16;
+  uint16_t* jitHeat_ = nullptr;
+  uint32_t jitHot_ = 0;
+  IoLog* ioLog_ = nullptr;
 };
 
 }  // namespace risc5

@@ -34,6 +34,7 @@ class Memory {
   uint32_t ramWords() const { return static_cast<uint32_t>(ram_.size()); }
   uint32_t displayStart() const { return displayStart_; }
   uint32_t displayBytes() const { return displayBytes_; }
+  uint32_t spanBytes() const { return span_; }  // bytes per framebuffer line
 
   // Raw views for the CPU's hot loop and the framebuffer readers.
   uint32_t* words() { return ram_.data(); }
