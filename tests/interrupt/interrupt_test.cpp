@@ -84,8 +84,10 @@ BOOST_AUTO_TEST_CASE(the_same_with_the_translator, *boost::unit_test::preconditi
   countTicks("jit");
 }
 // Lockstep runs every block twice and compares: a 50,000-instruction slice takes milliseconds of
-// host time, so ticks arrive in bursts at slice ends and a phase may end a few ticks early or
-// late (seen: 1020 ticks in 1016 ms). What this case checks is that nothing differs.
+// host time (more under ASan), so ticks arrive in bursts at slice ends and a phase may end some
+// ticks early or late (seen: 1020 ticks in 1016 ms; 1022 in 1011 under ASan). What this case
+// checks is that nothing differs (status 0, not 6) while interrupts are taken; the tick count is
+// held to the millisecond by the interp and jit cases above, and here only to 2 %.
 BOOST_AUTO_TEST_CASE(the_same_in_lockstep, *boost::unit_test::precondition(translatorBuilt)) {
-  countTicks("lockstep", 10);
+  countTicks("lockstep", 20);
 }

@@ -970,13 +970,14 @@ uint64_t Translator::run(uint64_t budget) {
       cpu_.setIoLog(&ioLog_);
     }
     if (b && b->length <= left) {
+      // Read before entering: a store into the block's own words removes it while it runs.
+      length = b->length;
       state_.left = left;
       ++stats_.dispatches;
       enter_(&state_, b->code);
       ran = left - state_.left;
       left = state_.left;
       translated = true;
-      length = b->length;
     } else {
       // Cold code (the interpreter runs until a branch reaches a hot target), a hot block
       // waiting for its batch (that block alone), the tail of the budget, or else a special
