@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "emulator/machine/machine.h"
+#include "random_code.h"
 
 using namespace risc5;
 
@@ -20,13 +21,7 @@ BOOST_AUTO_TEST_CASE(random_code_never_harms_the_host) {
   m.serial().onTransmit = [&](uint8_t b) { sent.push_back(static_cast<char>(b)); };
   uint64_t executed = 0, faults = 0;
   for (int round = 0; round < 200; ++round) {
-    // Fill the first 64 KiB with random words (the rest keeps what earlier rounds stored) and
-    // point the stack pointers somewhere plausible, as a half-broken program might.
-    for (uint32_t i = 0; i < 16384; ++i) m.pokeWord(i, rng());
-    for (auto& r : m.cpu().R) r = rng();
-    m.cpu().R[14] = 0x80000;
-    m.cpu().fault = CpuFault::none;
-    m.cpu().PC = rng() % 16384;
+    risc5::test::scramble(m, rng);
     executed += m.cpu().run(50000);
     if (m.cpu().fault != CpuFault::none) {
       ++faults;

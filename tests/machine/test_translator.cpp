@@ -12,6 +12,7 @@
 
 #include "emulator/base/isa.h"
 #include "emulator/machine/machine.h"
+#include "random_code.h"
 #include "emulator/machine/jit/translator.h"
 #include "firmware/boot_rom.h"
 
@@ -108,11 +109,7 @@ BOOST_AUTO_TEST_CASE(random_code_in_lockstep, *utf::precondition(Built())) {
   std::mt19937 rng(1122);
   uint64_t executed = 0;
   for (int round = 0; round < 200; ++round) {
-    for (uint32_t i = 0; i < 16384; ++i) m.pokeWord(i, rng());
-    for (auto& r : m.cpu().R) r = rng();
-    m.cpu().R[14] = 0x80000;
-    m.cpu().fault = CpuFault::none;
-    m.cpu().PC = rng() % 16384;
+    risc5::test::scramble(m, rng);
     executed += m.cpu().run(50000);
     requireNoDifference(m);
   }
