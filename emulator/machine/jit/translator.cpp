@@ -50,6 +50,7 @@ constexpr size_t kBlockReserve = 24 << 10;
 constexpr size_t kRegionBytes = 2 << 20;
 constexpr size_t kRegionBlocks = 256;
 constexpr size_t kPopulateBytes = 256 << 10;
+constexpr size_t kStubBytes = 40;  // a jump's stub at the end of a batch (33 bytes)
 
 static_assert(sizeof(Decoded) == 12 && offsetof(Decoded, op) == 0, "decode cache layout");
 
@@ -136,6 +137,17 @@ const Xbyak::Reg32* pinned(uint32_t g) {
   return g == 13 ? &sb : g == 14 ? &sp : nullptr;
 }
 
+// Guest registers a block keeps in host registers (see emitBlock): caller-saved, so that the
+// out-of-line paths save them around calls and main-path calls (DIV, FPU) write them back first.
+constexpr int kCacheCount = 6;
+constexpr uint32_t kHomes = 6;  // R0..R5 live in cache registers 0..5 between blocks
+const Xbyak::Reg32& cacheReg(int k) {
+  static const Xbyak::Reg32 regs[kCacheCount] = {Xbyak::util::r8d,  Xbyak::util::r9d,
+                                                 Xbyak::util::r10d, Xbyak::util::r11d,
+                                                 Xbyak::util::esi,  Xbyak::util::edi};
+  return regs[k];
+}
+
 Xbyak::Address reg(uint32_t i) { return dword[rbx + kR + 4 * static_cast<int>(i)]; }
 
 }  // namespace
@@ -144,6 +156,15 @@ Xbyak::Address reg(uint32_t i) { return dword[rbx + kR + 4 * static_cast<int>(i)
 class Emitter : public Xbyak::CodeGenerator {
  public:
   Emitter(size_t size, void* at) : Xbyak::CodeGenerator(size, at) {}
+};
+
+// Direct jumps between the blocks of one batch: a jump to a block not yet emitted goes to its
+// label, bound at the block's entry when it is emitted, or at the batch's end to a stub that
+// goes through the lookup table (the block was not translated after all).
+struct BatchLinks {
+  std::unordered_map<uint32_t, Xbyak::Label> labels;         // by target PC
+  std::unordered_map<uint32_t, std::vector<uint32_t>> from;  // target PC -> blocks jumping to it
+  std::unordered_map<uint32_t, bool> emitted;
 };
 
 Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep)
@@ -189,17 +210,20 @@ void Translator::emitTrampoline() {
   e.push(r15);
   e.sub(rsp, 8);  // calls from blocks see a 16-byte aligned stack
   e.mov(rbx, rdi);
+  e.mov(rax, rsi);  // the block: rsi and rdi become guest registers below
   e.mov(r12, reinterpret_cast<uint64_t>(memory_.words()));
   e.mov(r13, reinterpret_cast<uint64_t>(codeMap_.data()));
   e.mov(*pinned(13), dword[rbx + kR + 13 * 4]);
   e.mov(*pinned(14), dword[rbx + kR + 14 * 4]);
+  for (int k = 0; k < kCacheCount; ++k) e.mov(cacheReg(k), dword[rbx + kR + 4 * k]);
   e.mov(r14, qword[rbx + kLeft]);
-  e.jmp(rsi);
+  e.jmp(rax);
   e.align(16);
   exit_ = e.getCurr();
   e.mov(qword[rbx + kLeft], r14);
   e.mov(dword[rbx + kR + 13 * 4], *pinned(13));
   e.mov(dword[rbx + kR + 14 * 4], *pinned(14));
+  for (int k = 0; k < kCacheCount; ++k) e.mov(dword[rbx + kR + 4 * k], cacheReg(k));
   e.add(rsp, 8);
   e.pop(r15);
   e.pop(r14);
@@ -245,14 +269,25 @@ void Translator::flush() {
   ++stats_.flushes;
 }
 
+// A block jumps straight into another's code (no lookup): it must go when that one goes.
+void Translator::link(Block& to, uint32_t fromPc) {
+  if (std::find(to.linkedFrom.begin(), to.linkedFrom.end(), fromPc) == to.linkedFrom.end())
+    to.linkedFrom.push_back(fromPc);
+}
+
+// Removes a block and every block that jumps straight into it (their code stays in the cache,
+// unreachable, until the next flush: nothing is ever rewritten).
 void Translator::removeBlock(std::unordered_map<uint32_t, Block>::iterator it) {
   const uint32_t pc = it->first;
   if (pc < memory_.ramWords())
     for (uint32_t w = pc; w < pc + it->second.length; ++w) --codeMap_[w];
   FastEntry& f = state_.fast[pc & (kFastEntries - 1)];
   if (f.pc == pc) f = FastEntry{kEmptyPc, 0, nullptr};
+  std::vector<uint32_t> linkedFrom = std::move(it->second.linkedFrom);
   blocks_.erase(it);
   ++stats_.invalidations;
+  for (uint32_t from : linkedFrom)
+    if (auto p = blocks_.find(from); p != blocks_.end()) removeBlock(p);
 }
 
 bool Translator::invalidateWord(uint32_t word) {
@@ -313,13 +348,31 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
   madvise(cache_ + from, kPopulateBytes, MADV_POPULATE_WRITE);  // a hint: failure costs faults
 #endif
   Emitter e(kRegionBytes, cache_ + from);
+  BatchLinks links;
+  if (!lockstep_) links_ = &links;
   for (size_t next = 0; next < work.size() && next < requested + kRegionBlocks; ++next) {
-    if (used_ + kBlockReserve > from + kRegionBytes) break;
+    // Room for the block and for the stubs of the jumps still waiting for their block.
+    if (used_ + kBlockReserve + kStubBytes * links.labels.size() > from + kRegionBytes) break;
     if (blocks_.count(work[next])) continue;
     // Beyond the blocks asked for, only blocks that have run (in lockstep: all of them).
     if (next >= requested && hotAfter_ > 1 && heat_[work[next] & (kHeatEntries - 1)] == 0) continue;
     emitBlock(e, work[next], work);
   }
+  links_ = nullptr;
+  // Jumps to blocks not translated in this batch: through the lookup table, or the dispatcher.
+  for (auto& [target, label] : links.labels) {
+    if (links.emitted.count(target)) continue;
+    e.L(label);
+    const int slot = kFast + static_cast<int>((target & (kFastEntries - 1)) * sizeof(FastEntry));
+    Xbyak::Label miss;
+    e.cmp(dword[rbx + slot], target);
+    e.jne(miss);
+    e.jmp(qword[rbx + slot + 8]);
+    e.L(miss);
+    e.mov(dword[rbx + kPc], target);
+    e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
+  }
+  used_ = static_cast<size_t>(e.getCurr() - cache_);
   e.ready();  // every label bound
   protect(cache_, from, used_, PROT_READ | PROT_EXEC);
   ++stats_.batches;
@@ -334,6 +387,30 @@ uint32_t Translator::blockLength(uint32_t pc) const {
     if (isBranch(words[n++])) break;
   return n;
 }
+
+namespace {
+
+// Where a block's guest registers are at one point of its code: which cache register holds
+// which guest register, whether State is behind (dirty), and which register's value gives N and
+// Z. Between blocks (and while translated code runs at all) the cache registers are the homes
+// of R0..R5 (kHomes: the registers ORG allocates first): entered, chained to and left with
+// R0..R5 in them, so that values carried from block to block, around a loop, stay in registers. Every RISC5 instruction that writes a register sets N and Z from the value written (and no
+// other writes them), so N/Z are those of the last register written: nv and zv are stored only
+// when the block leaves or something reads them from State.
+struct RegisterCache {
+  int8_t cached[16];
+  int8_t holder[kCacheCount];
+  bool dirty[kCacheCount];
+  int nzGuest;                 // N/Z are R[nzGuest]'s; -1: those in State (from before the block)
+  bool nzStored;               // State's nv and zv are up to date
+  void clear() {
+    std::fill(std::begin(cached), std::end(cached), -1);
+    std::fill(std::begin(holder), std::end(holder), -1);
+    std::fill(std::begin(dirty), std::end(dirty), false);
+  }
+};
+
+}  // namespace
 
 Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<uint32_t>& successors) {
   uint32_t available = 0;
@@ -350,152 +427,230 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   }
   const bool endsInBranch = isBranch(words[n - 1]);
 
-  // Flag liveness, backwards: a write of N/Z or C/V is emitted only if something may read it
-  // before the next write: a later instruction, or the state at an exit (the block's end, or
-  // the early exit a load or store may take).
-  std::vector<uint8_t> needNZ(n), needCV(n);
-  bool nzLive = true, cvLive = true;
+  // C/V liveness, backwards: setc/seto are emitted only if something may read C or V before the
+  // next write: a later instruction, or the state at an exit (the block's end, or the early exit
+  // a load or store may take).
+  std::vector<uint8_t> needCV(n);
+  bool cvLive = true;
   for (uint32_t i = n; i-- > 0;) {
     Shape s = shapeOf(words[i]);
-    needNZ[i] = s.writesNZ && (nzLive || s.store);  // a load's slow path writes N/Z itself
     needCV[i] = s.writesCV && cvLive;
-    if (s.writesNZ) nzLive = false;
-    if (s.readsNZ || s.store) nzLive = true;
     if (s.writesCV) cvLive = false;
     if (s.readsCV || s.memory) cvLive = true;
   }
 
   const size_t at = static_cast<size_t>(e.getCurr() - cache_);
   std::vector<std::function<void()>> cold;  // out-of-line paths, emitted after the block
-
+  Xbyak::Label entry;
+  bool selfLink = false;
   const uint32_t ramBytes = memory_.ramBytes();
-  // Guest registers stay in State (written through at once, so every exit finds them there),
-  // and their latest values also in r8d..r11d, so that a read of a register just written does
-  // not wait for the store to be forwarded (which put ~5 cycles on every dependency chain).
-  // Calls clobber r8..r11: a call on the main path forgets them; out-of-line paths save them.
-  static const Xbyak::Reg32 kCacheRegs[4] = {Xbyak::util::r8d, Xbyak::util::r9d, Xbyak::util::r10d,
-                                             Xbyak::util::r11d};
-  int cached[16];       // guest register -> index in kCacheRegs, or -1
-  int holder[4];        // index -> guest register, or -1
-  int victim = 0;
-  // Where the last N/Z value written in this block is, if still in its cache register (nv and
-  // zv are then that value); -1: read them from State.
-  int nzGuest = -1, nzCache = -1;
-  auto forgetCache = [&]() {
-    std::fill(std::begin(cached), std::end(cached), -1);
-    std::fill(std::begin(holder), std::end(holder), -1);
-    nzGuest = nzCache = -1;
-  };
-  forgetCache();
-  auto load = [&](const Xbyak::Reg32& dst, uint32_t g) {  // dst := R[g]
-    if (const Xbyak::Reg32* p = pinned(g)) e.mov(dst, *p);
-    else if (cached[g] >= 0) e.mov(dst, kCacheRegs[cached[g]]);
-    else e.mov(dst, reg(g));
-  };
-  auto loadSigned = [&](const Xbyak::Reg64& dst, uint32_t g) {  // dst := sign-extended R[g]
-    if (const Xbyak::Reg32* p = pinned(g)) e.movsxd(dst, *p);
-    else if (cached[g] >= 0) e.movsxd(dst, kCacheRegs[cached[g]]);
-    else e.movsxd(dst, reg(g));
-  };
-  // R[g] := eax, outside the cache (out-of-line paths).
-  auto storeReg = [&](uint32_t g) {
-    if (const Xbyak::Reg32* p = pinned(g)) e.mov(*p, eax);
-    else e.mov(reg(g), eax);
-  };
-  auto callHelper = [&](const void* fn) {
-    e.mov(rax, reinterpret_cast<uint64_t>(fn));
-    e.call(rax);
-  };
-  auto callOnMainPath = [&](const void* fn) {
-    callHelper(fn);
-    forgetCache();
-  };
-  auto saveCache = [&]() {  // around calls out of line: 32 bytes keep the stack aligned
-    for (auto& r : kCacheRegs) e.push(r.cvt64());
-  };
-  auto restoreCache = [&]() {
-    for (int k = 3; k >= 0; --k) e.pop(kCacheRegs[k].cvt64());
-  };
-  // eax -> R[a] (and its cache register, returned; -1: pinned), and N/Z if live.
-  auto setReg = [&](uint32_t a, bool nz) -> int {
-    if (nz) {
-      e.mov(dword[rbx + kNv], eax);
-      e.mov(dword[rbx + kZv], eax);
+  constexpr auto near = Xbyak::CodeGenerator::T_NEAR;
+
+  // ---- Guest registers in host registers ----
+  // Within a block, guest registers live in six cache registers, loaded on first use and
+  // written back to State only when evicted or when the block leaves (every exit writes back
+  // what is dirty there), so a value passes from one instruction to the next in a register,
+  // never through a store and its forwarding. SB and SP stay pinned in r15d and ebp throughout.
+  // At entry R0..R5 are in their homes, and State is behind for them (dirty).
+  RegisterCache rc;
+  rc.clear();
+  for (uint32_t g = 0; g < kHomes; ++g) {
+    rc.cached[g] = static_cast<int8_t>(g);
+    rc.holder[g] = static_cast<int8_t>(g);
+    rc.dirty[g] = true;
+  }
+  rc.nzGuest = -1;
+  rc.nzStored = true;
+  // Distance to the next instruction of this block (from the current one on) naming R[g] in
+  // any field; past the block: kMaxBlock + 1.
+  uint32_t current = 0;
+  auto nextUse = [&](uint32_t g) -> uint32_t {
+    for (uint32_t j = current; j < n; ++j) {
+      const uint32_t w = words[j];
+      if (isa::a(w) == g || isa::b(w) == g || isa::c(w) == g) return j - current;
     }
-    if (const Xbyak::Reg32* p = pinned(a)) {
-      e.mov(*p, eax);
-      if (nz) {
-        nzGuest = static_cast<int>(a);
-        nzCache = -1;
+    return kMaxBlock + 1;
+  };
+  // A cache register for R[g]: R0..R5 go to their homes; others to a free one, else to the one
+  // whose register is needed latest (Belady's choice: a value not needed again in the block
+  // first, then a home not needed again, which costs a reload when the block leaves).
+  auto evict = [&](uint32_t g) -> int {
+    int k = 0;
+    if (g < kHomes) {
+      k = static_cast<int>(g);
+    } else {
+      uint32_t best = 0;
+      for (int j = 0; j < kCacheCount; ++j) {
+        if (rc.holder[j] < 0) return j;
+        const uint32_t h = static_cast<uint32_t>(rc.holder[j]);
+        uint32_t score = nextUse(h) * 4;  // sooner needed: a worse victim
+        if (score > kMaxBlock * 4) score = h >= kHomes ? ~0u : ~0u - 1;
+        if (score > best) {
+          best = score;
+          k = j;
+        }
       }
-      return -1;
     }
-    e.mov(reg(a), eax);
-    int k = cached[a];
-    if (k < 0) {
-      k = victim;
-      victim = (victim + 1) & 3;
-      if (holder[k] >= 0) cached[holder[k]] = -1;
-      holder[k] = static_cast<int>(a);
-      cached[a] = k;
-    }
-    e.mov(kCacheRegs[k], eax);
-    if (nz) {
-      nzGuest = static_cast<int>(a);
-      nzCache = k;
-    }
+    if (rc.holder[k] < 0) return k;
+    if (rc.dirty[k]) e.mov(reg(rc.holder[k]), cacheReg(k));
+    rc.cached[rc.holder[k]] = -1;
+    rc.holder[k] = -1;
+    rc.dirty[k] = false;
     return k;
   };
-  // The cache register holding N/Z's value, or null.
-  auto nzRegister = [&]() -> const Xbyak::Reg32* {
-    if (nzGuest >= 0 && pinned(nzGuest)) return pinned(nzGuest);
-    if (nzGuest >= 0 && nzCache >= 0 && cached[nzGuest] == nzCache) return &kCacheRegs[nzCache];
-    return nullptr;
+  // A host register holding R[g] (emits its load when not yet in one). Only plain movs are
+  // emitted (here and in dst), so the host flags survive: see the branch below.
+  auto src = [&](uint32_t g) -> Xbyak::Reg32 {
+    if (const Xbyak::Reg32* p = pinned(g)) return *p;
+    int k = rc.cached[g];
+    if (k < 0) {
+      k = evict(g);
+      e.mov(cacheReg(k), reg(g));
+      rc.cached[g] = static_cast<int8_t>(k);
+      rc.holder[k] = static_cast<int8_t>(g);
+    }
+    return cacheReg(k);
   };
-  // Leaves after instruction i (it completed): the rest of the block's count goes back.
+  // The host register the new value of R[g] goes into; N and Z become that value's.
+  auto dst = [&](uint32_t g) -> Xbyak::Reg32 {
+    rc.nzGuest = static_cast<int>(g);
+    rc.nzStored = false;
+    if (const Xbyak::Reg32* p = pinned(g)) return *p;
+    int k = rc.cached[g];
+    if (k < 0) {
+      k = evict(g);
+      rc.cached[g] = static_cast<int8_t>(k);
+      rc.holder[k] = static_cast<int8_t>(g);
+    }
+    rc.dirty[k] = true;
+    return cacheReg(k);
+  };
+  // Brings State up to date as of `s` (movs only; edx is the one scratch register it uses).
+  auto writeBack = [&](const RegisterCache& s) {
+    for (int k = 0; k < kCacheCount; ++k)
+      if (s.holder[k] >= 0 && s.dirty[k]) e.mov(reg(s.holder[k]), cacheReg(k));
+    if (!s.nzStored && s.nzGuest >= 0) {
+      Xbyak::Reg32 v = edx;
+      if (const Xbyak::Reg32* p = pinned(s.nzGuest)) v = *p;
+      else if (s.cached[s.nzGuest] >= 0) v = cacheReg(s.cached[s.nzGuest]);
+      else e.mov(edx, reg(s.nzGuest));
+      e.mov(dword[rbx + kNv], v);
+      e.mov(dword[rbx + kZv], v);
+    }
+  };
+  auto flush = [&]() {  // on the main path: State up to date, the registers still cached
+    writeBack(rc);
+    std::fill(std::begin(rc.dirty), std::end(rc.dirty), false);
+    rc.nzStored = true;
+  };
+  // Back to the state between blocks, as of `s`: others' values written back, R0..R5 in their
+  // homes (reloaded where another register took one), N/Z in State. Movs only.
+  auto canonical = [&](const RegisterCache& s) {
+    RegisterCache t = s;
+    for (int k = 0; k < kCacheCount; ++k)
+      if (t.holder[k] != k) t.dirty[k] = t.dirty[k] && t.holder[k] >= 0;
+      else t.dirty[k] = false;  // stays in its home
+    writeBack(t);
+    for (int k = 0; k < kCacheCount; ++k)
+      if (s.holder[k] != k) e.mov(cacheReg(k), reg(static_cast<uint32_t>(k)));
+  };
+  auto toCanonical = [&]() {  // on the main path
+    canonical(rc);
+    const int nzGuest = rc.nzGuest;
+    rc.clear();
+    for (uint32_t g = 0; g < kHomes; ++g) {
+      rc.cached[g] = static_cast<int8_t>(g);
+      rc.holder[g] = static_cast<int8_t>(g);
+      rc.dirty[g] = true;
+    }
+    rc.nzGuest = nzGuest;
+    rc.nzStored = true;
+  };
+  auto storeNZ = [&]() {  // N/Z into State (before code that reads them there)
+    RegisterCache s = rc;
+    std::fill(std::begin(s.dirty), std::end(s.dirty), false);
+    writeBack(s);
+    rc.nzStored = true;
+  };
+  auto callOnMainPath = [&](const void* fn) {  // after flush(): the call clobbers the cache
+    e.mov(rax, reinterpret_cast<uint64_t>(fn));
+    e.call(rax);
+    const int nzGuest = rc.nzGuest;
+    rc.clear();
+    rc.nzGuest = nzGuest;
+  };
+  // Saves the cache registers (48 bytes: the stack stays aligned), sets the arguments (which may
+  // read cache registers: esi and edi are both), calls.
+  auto callOutOfLine = [&](const void* fn, const std::function<void()>& arguments) {
+    for (int k = 0; k < kCacheCount; ++k) e.push(cacheReg(k).cvt64());
+    arguments();
+    e.mov(rax, reinterpret_cast<uint64_t>(fn));
+    e.call(rax);
+    for (int k = kCacheCount; k-- > 0;) e.pop(cacheReg(k).cvt64());
+  };
+
+  // Leaves after instruction i (it completed): its registers written back, the rest of the
+  // block's count given back. exitState[i]: the cache as the main path has it after i.
   std::vector<Xbyak::Label> earlyExit(n);
+  std::vector<RegisterCache> exitState(n);
   std::vector<bool> earlyExitUsed(n, false);
   auto exitAfter = [&](uint32_t i) -> Xbyak::Label& {
     earlyExitUsed[i] = true;
     return earlyExit[i];
   };
-  // Continues at the block that starts at the PC in [rbx + pc]: the next block's entry through
-  // the lookup table (chaining), or the dispatcher. target: a constant, or kEmptyPc for eax.
-  // The PC is stored only when leaving to the dispatcher: a block entered by chaining knows
-  // its own PC (its entry stores it when the budget is short).
+  // Continues at the block that starts at `target` (a constant, or kEmptyPc for eax): its entry
+  // through the lookup table (chaining), or the dispatcher. Registers must be written back.
+  // The PC is stored only when leaving to the dispatcher: a block entered by chaining knows its
+  // own PC (its entry stores it when the budget is short).
   auto gotoNext = [&](uint32_t target) {
     Xbyak::Label miss;
     if (lockstep_) {  // lockstep compares after every block: no chaining
       if (target != kEmptyPc) e.mov(dword[rbx + kPc], target);
       else e.mov(dword[rbx + kPc], eax);
-      e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
+      e.jmp(exit_, near);
+      return;
+    }
+    // A direct jump to a block translated before or in this batch (Translator::link).
+    if (target != kEmptyPc && links_) {
+      if (auto it = blocks_.find(target); it != blocks_.end()) {
+        e.jmp(it->second.code, near);
+        link(it->second, pc);
+        return;
+      }
+      if (target == pc) {  // a loop onto itself
+        e.jmp(entry, near);
+        selfLink = true;
+        return;
+      }
+      e.jmp(links_->labels[target], near);
+      links_->from[target].push_back(pc);
       return;
     }
     if (target != kEmptyPc) {
       const int slot = kFast + static_cast<int>((target & (kFastEntries - 1)) * sizeof(FastEntry));
       e.cmp(dword[rbx + slot], target);
-      e.jne(miss, Xbyak::CodeGenerator::T_NEAR);
+      e.jne(miss, near);
       e.jmp(qword[rbx + slot + 8]);
       cold.push_back([&, miss, target]() mutable {
         e.L(miss);
         e.mov(dword[rbx + kPc], target);
-        e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
+        e.jmp(exit_, near);
       });
     } else {
       e.mov(edx, eax);
       e.and_(edx, kFastEntries - 1);
       e.shl(edx, 4);
       e.cmp(dword[rbx + rdx + kFast], eax);
-      e.jne(miss, Xbyak::CodeGenerator::T_NEAR);
+      e.jne(miss, near);
       e.jmp(qword[rbx + rdx + kFast + 8]);
       cold.push_back([&, miss]() mutable {
         e.L(miss);
         e.mov(dword[rbx + kPc], eax);
-        e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
+        e.jmp(exit_, near);
       });
     }
   };
-  // eax := the branch condition (0/1) of RISC5.v's cond.
+  // eax := the branch condition (0/1) of RISC5.v's cond, from State (N/Z stored first).
   auto condition = [&](uint32_t cond) {
     auto zflag = [&](const Xbyak::Reg32& r) {
       e.xor_(r, r);
@@ -520,32 +675,90 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
     }
     if (cond & 8) e.xor_(eax, 1);
   };
+  // Jumps to `to` when RISC5's condition `cond` holds, the host flags being those of the ADD or
+  // SUB that set N, Z, C and V: x86's SF, ZF, CF (a borrow for SUB, as RISC5's C) and OF are
+  // exactly N, Z, C and V, so LS is jbe, LT jl, LE jle.
+  auto jumpIfHost = [&](uint32_t cond, Xbyak::Label& to) {
+    switch (cond) {
+      case 0: e.js(to, near); break;
+      case 1: e.je(to, near); break;
+      case 2: e.jb(to, near); break;
+      case 3: e.jo(to, near); break;
+      case 4: e.jbe(to, near); break;
+      case 5: e.jl(to, near); break;
+      case 6: e.jle(to, near); break;
+      case 7: e.jmp(to, near); break;
+      case 8: e.jns(to, near); break;
+      case 9: e.jne(to, near); break;
+      case 10: e.jae(to, near); break;
+      case 11: e.jno(to, near); break;
+      case 12: e.ja(to, near); break;
+      case 13: e.jge(to, near); break;
+      case 14: e.jg(to, near); break;
+      default: break;  // never
+    }
+  };
+
+  // R.a := R.b op (R.c, or the immediate when c < 0), computed in R.a's own register where that
+  // cannot overwrite an operand first (x86's two-operand form), else in eax. op(w, s) emits the
+  // operation on w with s the operand's register, or null for the immediate.
+  auto binary = [&](uint32_t a, uint32_t b, int c,
+                    const std::function<void(const Xbyak::Reg32&, const Xbyak::Reg32*)>& op) {
+    Xbyak::Reg32 sb = src(b);
+    Xbyak::Reg32 sc = sb;
+    if (c >= 0) {
+      sc = src(static_cast<uint32_t>(c));
+      // Loading R.c into its home may have taken the register R.b was in (written back first).
+      if (!pinned(b) && (rc.cached[b] < 0 || cacheReg(rc.cached[b]).getIdx() != sb.getIdx())) {
+        e.mov(eax, reg(b));
+        sb = eax;
+      }
+    }
+    const Xbyak::Reg32 d = dst(a);  // may write a register back, never changes one
+    const Xbyak::Reg32* operand = c >= 0 ? &sc : nullptr;
+    if (d.getIdx() == sb.getIdx()) {
+      op(d, operand);
+    } else if (c >= 0 && d.getIdx() == sc.getIdx()) {
+      if (sb.getIdx() != eax.getIdx()) e.mov(eax, sb);
+      op(eax, operand);
+      e.mov(d, eax);
+    } else {
+      e.mov(d, sb);
+      op(d, operand);
+    }
+  };
 
   // Entry: the whole block's count, or back to the dispatcher (which runs the tail exactly).
+  if (links_) {
+    if (auto it = links_->labels.find(pc); it != links_->labels.end()) e.L(it->second);
+  }
+  e.L(entry);
   Xbyak::Label noBudget;
   e.sub(r14, static_cast<int>(n));
-  e.jl(noBudget, Xbyak::CodeGenerator::T_NEAR);
+  e.jl(noBudget, near);
 
+  int flagsFrom = -1;  // the instruction whose ADD/SUB left its flags in the host's, or -1
   for (uint32_t i = 0; i < n; ++i) {
     const uint32_t ir = words[i], ipc = pc + i;
     const uint32_t a = isa::a(ir), b = isa::b(ir), c = isa::c(ir);
     const bool q = isa::q(ir), u = isa::u(ir), v = isa::v(ir);
-    const bool nz = needNZ[i], cv = needCV[i];
+    const bool hostFlags = flagsFrom >= 0 && static_cast<uint32_t>(flagsFrom) + 1 == i;
+    current = i;
+    flagsFrom = -1;
     if (!isa::p(ir)) {
       const uint32_t imm = isa::imm16(ir) | (v ? 0xFFFF0000u : 0u);
-      auto operand = [&](const Xbyak::Reg32& dst) {  // C1 = q ? imm : R.c
-        if (q) e.mov(dst, imm);
-        else load(dst, c);
-      };
       switch (isa::op(ir)) {
         case isa::Op::MOV:
           if (q) {
-            e.mov(eax, u ? isa::imm16(ir) << 16 : imm);
+            e.mov(dst(a), u ? isa::imm16(ir) << 16 : imm);
           } else if (!u) {
-            load(eax, c);
+            const Xbyak::Reg32 s = src(c);
+            const Xbyak::Reg32 d = dst(a);
+            if (s.getIdx() != d.getIdx()) e.mov(d, s);
           } else if (!v) {
-            e.mov(eax, dword[rbx + kH]);
+            e.mov(dst(a), dword[rbx + kH]);
           } else {  // MOV' with v: the flags and the core's version
+            storeNZ();
             e.mov(eax, dword[rbx + kNv]);
             e.and_(eax, 0x80000000u);
             e.xor_(ecx, ecx);
@@ -560,197 +773,214 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
             e.shl(ecx, 28);
             e.or_(eax, ecx);
             e.or_(eax, Cpu::kVersion);
+            e.mov(dst(a), eax);
           }
-          setReg(a, nz);
           break;
         case isa::Op::LSL:
         case isa::Op::ASR:
         case isa::Op::ROR: {
-          load(eax, b);
           const isa::Op op = isa::op(ir);
-          if (q) {
-            const uint8_t n5 = imm & 31;
-            if (n5) {
-              if (op == isa::Op::LSL) e.shl(eax, n5);
-              else if (op == isa::Op::ASR) e.sar(eax, n5);
-              else e.ror(eax, n5);
+          binary(a, b, q ? -1 : static_cast<int>(c), [&](const Xbyak::Reg32& w, const Xbyak::Reg32* s) {
+            if (!s) {
+              const uint8_t n5 = imm & 31;
+              if (op == isa::Op::LSL) e.shl(w, n5);  // by 0: flags unchanged, as they must be
+              else if (op == isa::Op::ASR) e.sar(w, n5);
+              else e.ror(w, n5);
+            } else {  // x86 takes the count modulo 32, as RISC5.v's 5-bit shifter does
+              e.mov(ecx, *s);
+              if (op == isa::Op::LSL) e.shl(w, cl);
+              else if (op == isa::Op::ASR) e.sar(w, cl);
+              else e.ror(w, cl);
             }
-          } else {  // x86 takes the count modulo 32, as RISC5.v's 5-bit shifter does
-            load(ecx, c);
-            if (op == isa::Op::LSL) e.shl(eax, cl);
-            else if (op == isa::Op::ASR) e.sar(eax, cl);
-            else e.ror(eax, cl);
-          }
-          setReg(a, nz);
+          });
           break;
         }
         case isa::Op::AND:
         case isa::Op::ANN:
         case isa::Op::IOR:
         case isa::Op::XOR: {
-          load(eax, b);
           const isa::Op op = isa::op(ir);
-          if (q) {
-            if (op == isa::Op::AND) e.and_(eax, imm);
-            else if (op == isa::Op::ANN) e.and_(eax, ~imm);
-            else if (op == isa::Op::IOR) e.or_(eax, imm);
-            else e.xor_(eax, imm);
-          } else {
-            load(ecx, c);
-            if (op == isa::Op::AND) e.and_(eax, ecx);
-            else if (op == isa::Op::ANN) { e.not_(ecx); e.and_(eax, ecx); }
-            else if (op == isa::Op::IOR) e.or_(eax, ecx);
-            else e.xor_(eax, ecx);
-          }
-          setReg(a, nz);
+          binary(a, b, q ? -1 : static_cast<int>(c), [&](const Xbyak::Reg32& w, const Xbyak::Reg32* s) {
+            if (!s) {
+              if (op == isa::Op::AND) e.and_(w, imm);
+              else if (op == isa::Op::ANN) e.and_(w, ~imm);
+              else if (op == isa::Op::IOR) e.or_(w, imm);
+              else e.xor_(w, imm);
+            } else {
+              if (op == isa::Op::AND) e.and_(w, *s);
+              else if (op == isa::Op::ANN) { e.mov(ecx, *s); e.not_(ecx); e.and_(w, ecx); }
+              else if (op == isa::Op::IOR) e.or_(w, *s);
+              else e.xor_(w, *s);
+            }
+          });
           break;
         }
         case isa::Op::ADD:
         case isa::Op::SUB: {
-          load(eax, b);
-          if (!q) load(ecx, c);
           const bool add = isa::op(ir) == isa::Op::ADD;
-          if (u) {  // carry in: CF := C (neg sets CF for a non-zero operand)
-            e.movzx(edx, byte[rbx + kC]);
-            e.neg(edx);
-          }
-          if (q) {
-            if (u) add ? e.adc(eax, imm) : e.sbb(eax, imm);
-            else add ? e.add(eax, imm) : e.sub(eax, imm);
-          } else {
-            if (u) add ? e.adc(eax, ecx) : e.sbb(eax, ecx);
-            else add ? e.add(eax, ecx) : e.sub(eax, ecx);
-          }
-          if (cv) {
-            e.setc(byte[rbx + kC]);
-            e.seto(byte[rbx + kV]);
-          }
-          setReg(a, nz);
+          binary(a, b, q ? -1 : static_cast<int>(c), [&](const Xbyak::Reg32& w, const Xbyak::Reg32* s) {
+            if (u) {  // carry in: CF := C (neg sets CF for a non-zero operand)
+              e.movzx(edx, byte[rbx + kC]);
+              e.neg(edx);
+            }
+            if (!s) {
+              if (u) add ? e.adc(w, imm) : e.sbb(w, imm);
+              else add ? e.add(w, imm) : e.sub(w, imm);
+            } else {
+              if (u) add ? e.adc(w, *s) : e.sbb(w, *s);
+              else add ? e.add(w, *s) : e.sub(w, *s);
+            }
+            if (needCV[i]) {
+              e.setc(byte[rbx + kC]);
+              e.seto(byte[rbx + kV]);
+            }
+          });
+          flagsFrom = static_cast<int>(i);  // movs only from here to the next instruction
           break;
         }
-        case isa::Op::MUL:
-          if (u) load(eax, b);  // zero-extended: unsigned x
-          else loadSigned(rax, b);
-          if (q) e.mov(rcx, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(imm))));
-          else loadSigned(rcx, c);  // y is signed in both modes (Multiplier.v)
-          e.imul(rax, rcx);
-          e.mov(rdx, rax);
-          e.shr(rdx, 32);
+        case isa::Op::MUL: {
+          if (u) {  // an unsigned x times a signed y: 64-bit
+            e.mov(eax, src(b));
+            if (q) e.mov(rcx, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(imm))));
+            else e.movsxd(rcx, src(c));  // y is signed in both modes (Multiplier.v)
+            e.imul(rax, rcx);
+            e.mov(rdx, rax);
+            e.shr(rdx, 32);
+          } else {  // signed: edx:eax
+            e.mov(eax, src(b));
+            if (q) {
+              e.mov(ecx, imm);
+              e.imul(ecx);
+            } else {
+              e.imul(src(c));
+            }
+          }
           e.mov(dword[rbx + kH], edx);
-          setReg(a, nz);
+          e.mov(dst(a), eax);
           break;
+        }
         case isa::Op::DIV:
-          load(edi, b);
-          operand(esi);
+          e.mov(eax, src(b));
+          if (q) e.mov(ecx, imm);
+          else e.mov(ecx, src(c));
+          flush();
+          e.mov(edi, eax);
+          e.mov(esi, ecx);
           e.mov(edx, u ? 0 : 1);
           callOnMainPath(reinterpret_cast<const void*>(&helperDivide));
           e.mov(rdx, rax);
           e.shr(rdx, 32);
           e.mov(dword[rbx + kH], edx);
-          setReg(a, nz);
+          e.mov(dst(a), eax);
           break;
         case isa::Op::FAD:
         case isa::Op::FSB:  // register c even with q set (RISC5.v feeds the FPU C0)
-          load(edi, b);
-          load(esi, c);
-          if (isa::op(ir) == isa::Op::FSB) e.xor_(esi, 0x80000000u);
-          e.mov(edx, u ? 1 : 0);
-          e.mov(ecx, v ? 1 : 0);
-          callOnMainPath(reinterpret_cast<const void*>(&fp::add));
-          setReg(a, nz);
-          break;
         case isa::Op::FML:
-        case isa::Op::FDV:
-          load(edi, b);
-          load(esi, c);
-          callOnMainPath(isa::op(ir) == isa::Op::FML ? reinterpret_cast<const void*>(&fp::mul)
-                                                 : reinterpret_cast<const void*>(&fp::div));
-          setReg(a, nz);
+        case isa::Op::FDV: {
+          const isa::Op op = isa::op(ir);
+          e.mov(eax, src(b));
+          e.mov(ecx, src(c));
+          flush();
+          e.mov(edi, eax);
+          e.mov(esi, ecx);
+          if (op == isa::Op::FAD || op == isa::Op::FSB) {
+            if (op == isa::Op::FSB) e.xor_(esi, 0x80000000u);
+            e.mov(edx, u ? 1 : 0);
+            e.mov(ecx, v ? 1 : 0);
+            callOnMainPath(reinterpret_cast<const void*>(&fp::add));
+          } else {
+            callOnMainPath(op == isa::Op::FML ? reinterpret_cast<const void*>(&fp::mul)
+                                              : reinterpret_cast<const void*>(&fp::div));
+          }
+          e.mov(dst(a), eax);
           break;
+        }
       }
     } else if (!q) {
       // Memory: adr = R.b + off. RAM inline; outside RAM the Bus through the CPU's slow path,
       // after which a device may have asked to stop: then leave after this instruction.
       const int32_t off = isa::memoryOffset(ir);
       const bool isByte = v;
-      if (lockstep_ && u) {
-        load(esi, b);
-        e.add(esi, off);
-        e.mov(rdi, reinterpret_cast<uint64_t>(this));
-        callOnMainPath(reinterpret_cast<const void*>(&helperNoteStore));
-      }
-      load(eax, b);
+      e.mov(eax, src(b));
       if (off) e.add(eax, off);
+      if (lockstep_ && u) {
+        flush();
+        e.mov(esi, eax);
+        e.mov(rdi, reinterpret_cast<uint64_t>(this));
+        e.push(rax);  // the address, kept across the call (with rax: 16 bytes, aligned)
+        e.push(rax);
+        callOnMainPath(reinterpret_cast<const void*>(&helperNoteStore));
+        e.pop(rax);
+        e.pop(rax);
+      }
       Xbyak::Label slow, done;
-      e.cmp(eax, ramBytes);
-      e.jae(slow, Xbyak::CodeGenerator::T_NEAR);
       if (!u) {
+        const Xbyak::Reg32 d = dst(a);
+        e.cmp(eax, ramBytes);
+        e.jae(slow, near);
         if (isByte) {
-          e.movzx(eax, byte[r12 + rax]);
+          e.movzx(d, byte[r12 + rax]);
         } else {
           e.and_(eax, ~3u);
-          e.mov(eax, dword[r12 + rax]);
+          e.mov(d, dword[r12 + rax]);
         }
-        const int k = setReg(a, nz);
         e.L(done);
-        cold.push_back([&, slow, done, a, isByte, i, k]() mutable {
+        exitState[i] = rc;
+        cold.push_back([&, slow, done, d, isByte, i]() mutable {
           e.L(slow);
-          saveCache();
-          e.mov(esi, eax);
-          e.mov(rdi, reinterpret_cast<uint64_t>(this));
-          e.mov(edx, isByte ? 1 : 0);
-          callHelper(reinterpret_cast<const void*>(&helperLoad));
-          restoreCache();
-          storeReg(a);
-          e.mov(dword[rbx + kNv], eax);
-          e.mov(dword[rbx + kZv], eax);
-          if (k >= 0) e.mov(kCacheRegs[k], eax);
-          e.mov(rax, reinterpret_cast<uint64_t>(&leave_));
-          e.cmp(byte[rax], 0);
-          e.jne(exitAfter(i), Xbyak::CodeGenerator::T_NEAR);
-          e.jmp(done, Xbyak::CodeGenerator::T_NEAR);
+          callOutOfLine(reinterpret_cast<const void*>(&helperLoad), [&] {
+            e.mov(esi, eax);
+            e.mov(rdi, reinterpret_cast<uint64_t>(this));
+            e.mov(edx, isByte ? 1 : 0);
+          });
+          e.mov(d, eax);
+          e.mov(rcx, reinterpret_cast<uint64_t>(&leave_));
+          e.cmp(byte[rcx], 0);
+          e.jne(exitAfter(i), near);
+          e.jmp(done, near);
         });
       } else {
-        load(ecx, a);
-        if (isByte) {
-          e.mov(byte[r12 + rax], cl);
-        } else {
-          e.mov(edx, eax);
-          e.and_(edx, ~3u);
-          e.mov(dword[r12 + rdx], ecx);
-        }
+        const Xbyak::Reg32 value = src(a);
+        e.cmp(eax, ramBytes);
+        e.jae(slow, near);
         // As the interpreter's stored(), for a word marked in the code map: its decode entry,
         // the framebuffer's damage, any block made from it (then leave: the next instruction
-        // may be the one written). Unmarked words (data) need nothing more.
-        e.mov(edx, eax);
-        e.shr(edx, 2);
+        // may be the one written). Unmarked words (data) need nothing more. edx: the word.
+        if (isByte) {
+          e.mov(byte[r12 + rax], value.cvt8());
+          e.mov(edx, eax);
+          e.shr(edx, 2);
+        } else {
+          e.and_(eax, ~3u);
+          e.mov(dword[r12 + rax], value);
+          e.mov(edx, eax);
+          e.shr(edx, 2);
+        }
         Xbyak::Label attention;
         e.cmp(Xbyak::util::word[r13 + rdx * 2], 0);
-        e.jne(attention, Xbyak::CodeGenerator::T_NEAR);
+        e.jne(attention, near);
         e.L(done);
-        cold.push_back([&, attention, done, slow, a, isByte, i]() mutable {
+        exitState[i] = rc;
+        cold.push_back([&, attention, done, slow, value, isByte, i]() mutable {
           e.L(attention);
-          saveCache();
-          e.mov(esi, eax);
-          e.mov(rdi, reinterpret_cast<uint64_t>(this));
-          callHelper(reinterpret_cast<const void*>(&helperAttention));
-          restoreCache();
+          callOutOfLine(reinterpret_cast<const void*>(&helperAttention), [&] {
+            e.mov(esi, eax);
+            e.mov(rdi, reinterpret_cast<uint64_t>(this));
+          });
           e.test(eax, eax);
-          e.jnz(exitAfter(i), Xbyak::CodeGenerator::T_NEAR);
-          e.jmp(done, Xbyak::CodeGenerator::T_NEAR);
+          e.jnz(exitAfter(i), near);
+          e.jmp(done, near);
           e.L(slow);
-          saveCache();
-          e.mov(esi, eax);
-          if (const Xbyak::Reg32* p = pinned(a)) e.mov(edx, *p);
-          else e.mov(edx, reg(a));
-          e.mov(ecx, isByte ? 1 : 0);
-          e.mov(rdi, reinterpret_cast<uint64_t>(this));
-          callHelper(reinterpret_cast<const void*>(&helperStore));
-          restoreCache();
-          e.mov(rax, reinterpret_cast<uint64_t>(&leave_));
-          e.cmp(byte[rax], 0);
-          e.jne(exitAfter(i), Xbyak::CodeGenerator::T_NEAR);
-          e.jmp(done, Xbyak::CodeGenerator::T_NEAR);
+          callOutOfLine(reinterpret_cast<const void*>(&helperStore), [&] {
+            e.mov(edx, value);  // before esi and edi, which may hold it, are set
+            e.mov(esi, eax);
+            e.mov(ecx, isByte ? 1 : 0);
+            e.mov(rdi, reinterpret_cast<uint64_t>(this));
+          });
+          e.mov(rcx, reinterpret_cast<uint64_t>(&leave_));
+          e.cmp(byte[rcx], 0);
+          e.jne(exitAfter(i), near);
+          e.jmp(done, near);
         });
       }
     } else if (isa::a(ir) == isa::F) {
@@ -759,15 +989,58 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       // The branch that ends the block. Link: R15 := PC+1 as a byte address, N/Z from it.
       const uint32_t cond = isa::a(ir), next = ipc + 1;
       const uint32_t trap = (ir >> 4) & 15;  // Oberon's trap number in a BLR
+      const uint32_t target = next + static_cast<uint32_t>(isa::branchOffset(ir));
+      toCanonical();  // movs only: the host flags survive it
+      const RegisterCache clean = rc;
+      Xbyak::Label notTaken;
+      if (cond != isa::T) {
+        // Jump to notTaken unless cond holds: from the host flags when the instruction before
+        // was the ADD/SUB that set them all (Oberon's compare-and-branch), MI and EQ from the
+        // register holding N/Z's value, CS and VS from their bytes, the others computed.
+        const bool negated = cond & 8;
+        if (hostFlags) {
+          jumpIfHost(cond ^ 8, notTaken);
+        } else {
+          switch (cond & 7) {
+            case 0:
+            case 1: {
+              const int g = rc.nzGuest;
+              if (g >= 0 && pinned(g)) e.test(*pinned(g), *pinned(g));
+              else if (g >= 0 && rc.cached[g] >= 0) e.test(cacheReg(rc.cached[g]), cacheReg(rc.cached[g]));
+              else if (g >= 0) e.cmp(reg(g), 0);
+              else e.cmp(dword[rbx + ((cond & 7) == 0 ? kNv : kZv)], 0);
+              if ((cond & 7) == 0) negated ? e.js(notTaken, near) : e.jns(notTaken, near);
+              else negated ? e.je(notTaken, near) : e.jne(notTaken, near);
+              break;
+            }
+            case 2:
+            case 3:
+              e.cmp(byte[rbx + ((cond & 7) == 2 ? kC : kV)], 0);
+              negated ? e.jne(notTaken, near) : e.je(notTaken, near);
+              break;
+            default:
+              condition(cond);
+              e.test(eax, eax);
+              e.jz(notTaken, near);
+              break;
+          }
+        }
+      }
+      // Link: R15 and N/Z straight into State (positive and non-zero: nv = zv = the address).
       auto link = [&]() {
-        e.mov(eax, next * 4);
-        setReg(15, true);
+        e.mov(reg(15), next * 4);
+        e.mov(dword[rbx + kNv], next * 4);
+        e.mov(dword[rbx + kZv], next * 4);
       };
-      // ecx := R.c >> 2, counting Oberon's traps (BLR to 20H with a trap number).
-      auto registerTarget = [&]() {
-        load(ecx, c);
+      if (u) {
+        if (v) link();
+        gotoNext(target);
+      } else {
+        if (c < kHomes) e.mov(ecx, cacheReg(static_cast<int>(c)));  // canonical: no src()
+        else if (const Xbyak::Reg32* p = pinned(c)) e.mov(ecx, *p);
+        else e.mov(ecx, reg(c));
         e.shr(ecx, 2);
-        if (v && trap != 0) {
+        if (v && trap != 0) {  // counting Oberon's traps (BLR to 20H with a trap number)
           Xbyak::Label noTrap;
           e.cmp(ecx, 8);
           e.jne(noTrap);
@@ -775,66 +1048,34 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
           e.inc(qword[rax]);
           e.L(noTrap);
         }
-      };
-      const uint32_t target = next + static_cast<uint32_t>(isa::branchOffset(ir));
-      Xbyak::Label notTaken;
-      if (cond != isa::T) {
-        // Jump to notTaken unless cond holds: MI, EQ, CS, VS (and negations) straight from the
-        // flag's word or byte, or from the register holding N/Z's value; the others computed.
-        const bool negated = cond & 8;
-        const Xbyak::Reg32* nzReg = nzRegister();
-        constexpr auto near = Xbyak::CodeGenerator::T_NEAR;
-        switch (cond & 7) {
-          case 0:
-            if (nzReg) e.test(*nzReg, *nzReg);
-            else e.cmp(dword[rbx + kNv], 0);
-            negated ? e.js(notTaken, near) : e.jns(notTaken, near);
-            break;
-          case 1:
-            if (nzReg) e.test(*nzReg, *nzReg);
-            else e.cmp(dword[rbx + kZv], 0);
-            negated ? e.je(notTaken, near) : e.jne(notTaken, near);
-            break;
-          case 2:
-          case 3:
-            e.cmp(byte[rbx + ((cond & 7) == 2 ? kC : kV)], 0);
-            negated ? e.jne(notTaken, near) : e.je(notTaken, near);
-            break;
-          default:
-            condition(cond);
-            e.test(eax, eax);
-            e.jz(notTaken, near);
-            break;
-        }
-      }
-      if (u) {
-        if (v) link();
-        gotoNext(target);
-      } else {
-        registerTarget();
         if (v) link();  // after reading R.c: BLR R15 jumps to the old R15
         e.mov(eax, ecx);
         gotoNext(kEmptyPc);
       }
       if (cond != isa::T) {
+        rc = clean;
         e.L(notTaken);
         gotoNext(next);
       }
     }
   }
-  if (!endsInBranch) gotoNext(pc + n);
+  if (!endsInBranch) {
+    toCanonical();
+    gotoNext(pc + n);
+  }
 
   e.L(noBudget);
   e.add(r14, static_cast<int>(n));
   e.mov(dword[rbx + kPc], pc);
-  e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
+  e.jmp(exit_, near);
   for (auto& f : cold) f();
   for (uint32_t i = 0; i < n; ++i) {
     if (!earlyExitUsed[i]) continue;
     e.L(earlyExit[i]);
+    canonical(exitState[i]);
     if (n - (i + 1) > 0) e.add(r14, static_cast<int>(n - (i + 1)));
     e.mov(dword[rbx + kPc], pc + i + 1);
-    e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
+    e.jmp(exit_, near);
   }
   e.align(16);
   used_ = static_cast<size_t>(e.getCurr() - cache_);
@@ -842,7 +1083,13 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   if (pc < memory_.ramWords())
     for (uint32_t w = pc; w < pc + n; ++w) ++codeMap_[w];
   Block& blk = blocks_[pc];
-  blk = Block{cache_ + at, n};
+  blk = Block{cache_ + at, n, {}};
+  if (selfLink) link(blk, pc);
+  if (links_) {
+    links_->emitted[pc] = true;
+    if (auto it = links_->from.find(pc); it != links_->from.end())
+      for (uint32_t from : it->second) link(blk, from);
+  }
   state_.fast[pc & (kFastEntries - 1)] = FastEntry{pc, 0, blk.code};
   ++stats_.blocksTranslated;
   stats_.instructionsTranslated += n;
@@ -858,6 +1105,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   }
   return &blk;
 }
+
 
 // ---- Helpers called from translated code -----------------------------------------------------
 

@@ -73,6 +73,7 @@ struct LockstepDifference {
 };
 
 class Emitter;
+struct BatchLinks;
 
 class Translator {
  public:
@@ -113,7 +114,8 @@ class Translator {
  private:
   struct Block {
     const uint8_t* code;
-    uint32_t length;  // instructions = words covered
+    uint32_t length;                    // instructions = words covered
+    std::vector<uint32_t> linkedFrom;   // blocks (by PC) whose code jumps straight into this one
   };
 
   Block* find(uint32_t pc);
@@ -123,6 +125,7 @@ class Translator {
   Block* emitBlock(Emitter& e, uint32_t pc, std::vector<uint32_t>& successors);
   void flush();
   void removeBlock(std::unordered_map<uint32_t, Block>::iterator it);
+  void link(Block& to, uint32_t fromPc);
   void loadState();
   void storeState();
   void emitTrampoline();
@@ -150,6 +153,7 @@ class Translator {
   size_t trampolineEnd_ = 0;
   void (*enter_)(State*, const void*) = nullptr;
   const uint8_t* exit_ = nullptr;
+  BatchLinks* links_ = nullptr;  // while a batch is translated (not in lockstep)
   std::unordered_map<uint32_t, Block> blocks_;
   std::vector<uint16_t> codeMap_;  // per RAM word: kBlocksMask, kDecoded, kDisplay
   std::vector<uint16_t> heat_ = std::vector<uint16_t>(kHeatEntries, 0);
