@@ -245,9 +245,10 @@ BOOST_AUTO_TEST_CASE(nethttpd_and_netshell_survive_ten_thousand_sessions_and_two
   Use before = collected(sh);
   auto t0 = Clock::now();
   int httpBad = 0, shellBad = 0;
-  for (int i = 0; i < 10000; ++i) httpBad += httpOk(request(http, get)) ? 0 : 1;
+  // A server that stops answering fails the case after three sessions, not 10,000 timeouts.
+  for (int i = 0; i < 10000 && httpBad < 3; ++i) httpBad += httpOk(request(http, get)) ? 0 : 1;
   auto t1 = Clock::now();
-  for (int i = 0; i < 10000; ++i) shellBad += shellOk(request(sh, "TCPNetTest.Quiet\n")) ? 0 : 1;
+  for (int i = 0; i < 10000 && shellBad < 3; ++i) shellBad += shellOk(request(sh, "TCPNetTest.Quiet\n")) ? 0 : 1;
   auto t2 = Clock::now();
   BOOST_TEST_MESSAGE("10,000 NetHttpd sessions in " << std::chrono::duration<double>(t1 - t0).count() << " s, 10,000 NetShell sessions in "
                                                     << std::chrono::duration<double>(t2 - t1).count() << " s");
