@@ -26,7 +26,9 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
   Options o;
   std::string size;
   unsigned mem = 1;
-  std::string cpu = "interp";
+  // The translator where it is built (x86-64 with Xbyak), else the interpreter.
+  const std::string defaultCpu = Cpu::translatorAvailable() ? "jit" : "interp";
+  std::string cpu = defaultCpu;
   po::options_description general("Options");
   general.add_options()
     ("help,h", "show this help")
@@ -34,8 +36,8 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
     ("image", po::value(&o.image), "Project Oberon disk image (filesystem-only or whole SD card)")
     ("mem", po::value(&mem)->default_value(1), "RAM in MiB (1 to 256)")
     ("size", po::value(&size), "screen size WxH, e.g. 1280x1024 (width a multiple of 32)")
-    ("cpu", po::value(&cpu)->default_value("interp"), "CPU engine: interp (the interpreter), jit (the "
-                                                      "x86-64 translator), lockstep (both, compared)")
+    ("cpu", po::value(&cpu)->default_value(defaultCpu), "CPU engine: jit (the x86-64 translator), interp "
+                                                       "(the interpreter), lockstep (both, compared)")
     ("snapshot", po::bool_switch(&o.snapshot), "never modify the image; writes live in memory")
     ("headless", po::bool_switch(&o.headless), "run without a window")
     ("until-idle", po::bool_switch(&o.untilIdle), "headless: stop once Oberon waits for input")

@@ -35,7 +35,7 @@ struct Options {
   std::string middleModifier;   // extra key emulating the middle button (besides left Alt)
   bool quiet = false;
   bool frameStats = false;       // window: print frame times at exit (bench/window)
-  CpuMode cpu = CpuMode::interp;  // --cpu: interpreter, translator, or both in lockstep
+  CpuMode cpu = CpuMode::interp;  // --cpu (parseOptions defaults to jit where it is built)
 };
 
 // Parses argv. On --help/--version prints and returns nullopt with exitCode 0; on a usage error
