@@ -275,19 +275,26 @@ void Translator::link(Block& to, uint32_t fromPc) {
     to.linkedFrom.push_back(fromPc);
 }
 
-// Removes a block and every block that jumps straight into it (their code stays in the cache,
-// unreachable, until the next flush: nothing is ever rewritten).
+// Removes a block and every block that jumps straight into it, and so on (their code stays in
+// the cache, unreachable, until the next flush: nothing is ever rewritten). A worklist, not
+// recursion: calls between modules are direct jumps, so the chain can be thousands long.
 void Translator::removeBlock(std::unordered_map<uint32_t, Block>::iterator it) {
-  const uint32_t pc = it->first;
-  if (pc < memory_.ramWords())
-    for (uint32_t w = pc; w < pc + it->second.length; ++w) --codeMap_[w];
-  FastEntry& f = state_.fast[pc & (kFastEntries - 1)];
-  if (f.pc == pc) f = FastEntry{kEmptyPc, 0, nullptr};
-  std::vector<uint32_t> linkedFrom = std::move(it->second.linkedFrom);
-  blocks_.erase(it);
-  ++stats_.invalidations;
-  for (uint32_t from : linkedFrom)
-    if (auto p = blocks_.find(from); p != blocks_.end()) removeBlock(p);
+  std::vector<uint32_t> work;
+  for (;;) {
+    const uint32_t pc = it->first;
+    if (pc < memory_.ramWords())
+      for (uint32_t w = pc; w < pc + it->second.length; ++w) --codeMap_[w];
+    FastEntry& f = state_.fast[pc & (kFastEntries - 1)];
+    if (f.pc == pc) f = FastEntry{kEmptyPc, 0, nullptr};
+    work.insert(work.end(), it->second.linkedFrom.begin(), it->second.linkedFrom.end());
+    blocks_.erase(it);
+    ++stats_.invalidations;
+    do {
+      if (work.empty()) return;
+      it = blocks_.find(work.back());
+      work.pop_back();
+    } while (it == blocks_.end());
+  }
 }
 
 bool Translator::invalidateWord(uint32_t word) {
@@ -350,6 +357,10 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
   Emitter e(kRegionBytes, cache_ + from);
   BatchLinks links;
   if (!lockstep_) links_ = &links;
+  struct Unset {  // also when Xbyak throws
+    BatchLinks*& p;
+    ~Unset() { p = nullptr; }
+  } unset{links_};
   for (size_t next = 0; next < work.size() && next < requested + kRegionBlocks; ++next) {
     // Room for the block and for the stubs of the jumps still waiting for their block.
     if (used_ + kBlockReserve + kStubBytes * links.labels.size() > from + kRegionBytes) break;
@@ -598,8 +609,9 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
     earlyExitUsed[i] = true;
     return earlyExit[i];
   };
-  // Continues at the block that starts at `target` (a constant, or kEmptyPc for eax): its entry
-  // through the lookup table (chaining), or the dispatcher. Registers must be written back.
+  // Continues at the block that starts at `target` (a constant, or kEmptyPc for eax): a direct
+  // jump to its entry, or through the lookup table, or the dispatcher. Registers must be
+  // canonical.
   // The PC is stored only when leaving to the dispatcher: a block entered by chaining knows its
   // own PC (its entry stores it when the budget is short).
   auto gotoNext = [&](uint32_t target) {
@@ -610,8 +622,9 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       e.jmp(exit_, near);
       return;
     }
-    // A direct jump to a block translated before or in this batch (Translator::link).
-    if (target != kEmptyPc && links_) {
+    // A direct jump to a block translated before or in this batch (Translator::link; links_ is
+    // set for every batch outside lockstep).
+    if (target != kEmptyPc) {
       if (auto it = blocks_.find(target); it != blocks_.end()) {
         e.jmp(it->second.code, near);
         link(it->second, pc);
@@ -626,29 +639,18 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       links_->from[target].push_back(pc);
       return;
     }
-    if (target != kEmptyPc) {
-      const int slot = kFast + static_cast<int>((target & (kFastEntries - 1)) * sizeof(FastEntry));
-      e.cmp(dword[rbx + slot], target);
-      e.jne(miss, near);
-      e.jmp(qword[rbx + slot + 8]);
-      cold.push_back([&, miss, target]() mutable {
-        e.L(miss);
-        e.mov(dword[rbx + kPc], target);
-        e.jmp(exit_, near);
-      });
-    } else {
-      e.mov(edx, eax);
-      e.and_(edx, kFastEntries - 1);
-      e.shl(edx, 4);
-      e.cmp(dword[rbx + rdx + kFast], eax);
-      e.jne(miss, near);
-      e.jmp(qword[rbx + rdx + kFast + 8]);
-      cold.push_back([&, miss]() mutable {
-        e.L(miss);
-        e.mov(dword[rbx + kPc], eax);
-        e.jmp(exit_, near);
-      });
-    }
+    // An indirect branch (eax): through the lookup table.
+    e.mov(edx, eax);
+    e.and_(edx, kFastEntries - 1);
+    e.shl(edx, 4);
+    e.cmp(dword[rbx + rdx + kFast], eax);
+    e.jne(miss, near);
+    e.jmp(qword[rbx + rdx + kFast + 8]);
+    cold.push_back([&, miss]() mutable {
+      e.L(miss);
+      e.mov(dword[rbx + kPc], eax);
+      e.jmp(exit_, near);
+    });
   };
   // eax := the branch condition (0/1) of RISC5.v's cond, from State (N/Z stored first).
   auto condition = [&](uint32_t cond) {
