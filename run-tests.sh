@@ -26,8 +26,9 @@ fi
 
 build=$root/build-sanitize
 # -O1 -g1: line numbers in reports at half the compile time of -O2 -g, fast enough for the tests.
+# Left out (docs/hardening.md says why): guest, frontdoor, crash, lockstep.
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" -DOBERON_BUILD_TESTS=ON \
-  -DOBERON_BUILD_BENCH=OFF "-DOBERON_TEST_EXCLUDE=guest;frontdoor" -DOBERON_SANITIZE=ON >/dev/null
+  -DOBERON_BUILD_BENCH=OFF "-DOBERON_TEST_EXCLUDE=guest;frontdoor;crash;lockstep" -DOBERON_SANITIZE=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 reports=$build/sanitizer-reports
 rm -rf "$reports"
