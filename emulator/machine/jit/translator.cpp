@@ -63,10 +63,9 @@ void protect(uint8_t* base, size_t from, size_t to, int prot) {
   if (mprotect(base + a, b - a, prot) != 0) throw std::bad_alloc();
 }
 
-// Instruction classes for the flag liveness pass.
+// Instruction classes for the C/V liveness pass (N/Z need none: see RegisterCache).
 struct Shape {
-  bool writesNZ = false, readsNZ = false, writesCV = false, readsCV = false;
-  bool memory = false, store = false;
+  bool writesCV = false, readsCV = false, memory = false;
 };
 
 bool isSpecial(uint32_t ir) {
@@ -77,20 +76,16 @@ bool isBranch(uint32_t ir) { return isa::p(ir) && isa::q(ir) && isa::a(ir) != is
 Shape shapeOf(uint32_t ir) {
   Shape s;
   if (!isa::p(ir)) {
-    s.writesNZ = true;
     isa::Op op = isa::op(ir);
     if (op == isa::Op::ADD || op == isa::Op::SUB) {
       s.writesCV = true;
       s.readsCV = isa::u(ir);
     }
-    if (op == isa::Op::MOV && !isa::q(ir) && isa::u(ir) && isa::v(ir)) s.readsNZ = s.readsCV = true;
+    if (op == isa::Op::MOV && !isa::q(ir) && isa::u(ir) && isa::v(ir)) s.readsCV = true;
   } else if (!isa::q(ir)) {
     s.memory = true;
-    s.store = isa::u(ir);
-    s.writesNZ = !s.store;
   } else if (isBranch(ir)) {
-    s.readsNZ = s.readsCV = true;  // the block's end: everything is live there anyway
-    s.writesNZ = isa::v(ir);
+    s.readsCV = true;  // the block's end: everything is live there anyway
   }
   return s;
 }
