@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <new>
 #include <sstream>
 #include <stdexcept>
@@ -50,7 +50,7 @@ constexpr size_t kBlockReserve = 24 << 10;
 constexpr size_t kRegionBytes = 2 << 20;
 constexpr size_t kRegionBlocks = 256;
 constexpr size_t kPopulateBytes = 256 << 10;
-constexpr size_t kStubBytes = 40;  // a jump's stub at the end of a batch (33 bytes)
+constexpr size_t kStubBytes = 48;  // a jump's stub at the end of a batch (37 bytes)
 
 static_assert(sizeof(Decoded) == 12 && offsetof(Decoded, op) == 0, "decode cache layout");
 
@@ -148,18 +148,42 @@ Xbyak::Address reg(uint32_t i) { return dword[rbx + kR + 4 * static_cast<int>(i)
 }  // namespace
 
 // One per batch of blocks (an Xbyak CodeGenerator is costly to make: it holds every register).
+// Xbyak encodes the instructions; forward jumps are patched here rather than through Xbyak's
+// labels, whose bookkeeping (hash maps, reference counts) cost more than the encoding itself
+// when most blocks are a few instructions long.
 class Emitter : public Xbyak::CodeGenerator {
  public:
   Emitter(size_t size, void* at) : Xbyak::CodeGenerator(size, at) {}
+
+  // x86 condition codes (the low nibble of Jcc).
+  enum Cc : int { O = 0, NO, B, AE, E, NE, BE, A, S, NS, P, NP, L, GE, LE, G, Always = -1 };
+  // A jump (Jcc, or JMP for Always) with a 32-bit displacement to a place not emitted yet:
+  // returns where its displacement is, for bind().
+  size_t jumpForward(int cc) {
+    if (cc == Always) {
+      db(0xE9);
+    } else {
+      db(0x0F);
+      db(0x80 | cc);
+    }
+    const size_t at = getSize();
+    dd(0);
+    return at;
+  }
+  // The forward jump whose displacement is at `at` goes to position `to` (default: here).
+  void bind(size_t at) { bind(at, getSize()); }
+  void bind(size_t at, size_t to) { rewrite(at, static_cast<uint32_t>(static_cast<int32_t>(to - (at + 4))), 4); }
 };
 
-// Direct jumps between the blocks of one batch: a jump to a block not yet emitted goes to its
-// label, bound at the block's entry when it is emitted, or at the batch's end to a stub that
-// goes through the lookup table (the block was not translated after all).
+// Direct jumps between the blocks of one batch: a jump to a block not yet emitted is patched to
+// the block's entry when it is emitted, or at the batch's end to a stub that goes through the
+// lookup table (the block was not translated after all).
 struct BatchLinks {
-  std::unordered_map<uint32_t, Xbyak::Label> labels;         // by target PC
-  std::unordered_map<uint32_t, std::vector<uint32_t>> from;  // target PC -> blocks jumping to it
-  std::unordered_map<uint32_t, bool> emitted;
+  struct Jump {
+    size_t at;        // its displacement (Emitter::jumpForward)
+    uint32_t fromPc;  // the block it is in
+  };
+  std::unordered_map<uint32_t, std::vector<Jump>> waiting;  // target PC -> jumps not yet bound
 };
 
 Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep)
@@ -227,6 +251,35 @@ void Translator::emitTrampoline() {
   e.pop(rbp);
   e.pop(rbx);
   e.ret();
+  e.align(16);
+  // The slow sides of loads and stores, shared by every block: called with the guest address
+  // in eax (and, for helperLoad, the byte flag in edx; for helperStore the value in edx and the
+  // byte flag in ecx); they keep the cache registers (caller-saved in the C++ ABI) and return
+  // with the host flags NE when the block must leave after the access (a device asked the CPU
+  // to stop, or translated code was written), a load's value in eax.
+  auto stub = [&](const void* fn, bool returnsLeave) {
+    e.align(16);
+    const uint8_t* at = e.getCurr();
+    for (int k = 0; k < kCacheCount; ++k) e.push(cacheReg(k).cvt64());
+    e.sub(rsp, 8);  // called with rsp 16-byte aligned: 8 + 48 + 8 keeps the helper's aligned
+    e.mov(esi, eax);
+    e.mov(rdi, reinterpret_cast<uint64_t>(this));
+    e.mov(rax, reinterpret_cast<uint64_t>(fn));
+    e.call(rax);
+    e.add(rsp, 8);
+    for (int k = kCacheCount; k-- > 0;) e.pop(cacheReg(k).cvt64());
+    if (returnsLeave) {
+      e.mov(rcx, reinterpret_cast<uint64_t>(&leave_));
+      e.cmp(byte[rcx], 0);
+    } else {
+      e.test(eax, eax);  // helperAttention's answer
+    }
+    e.ret();
+    return at;
+  };
+  loadStub_ = stub(reinterpret_cast<const void*>(&helperLoad), true);
+  storeStub_ = stub(reinterpret_cast<const void*>(&helperStore), true);
+  attentionStub_ = stub(reinterpret_cast<const void*>(&helperAttention), false);
   e.align(16);
   enter_ = reinterpret_cast<void (*)(State*, const void*)>(const_cast<uint8_t*>(e.getCode()));
   // Blocks start on the next page, so that a flush can take every page after this one away.
@@ -358,7 +411,7 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
   } unset{links_};
   for (size_t next = 0; next < work.size() && next < requested + kRegionBlocks; ++next) {
     // Room for the block and for the stubs of the jumps still waiting for their block.
-    if (used_ + kBlockReserve + kStubBytes * links.labels.size() > from + kRegionBytes) break;
+    if (used_ + kBlockReserve + kStubBytes * links.waiting.size() > from + kRegionBytes) break;
     if (blocks_.count(work[next])) continue;
     // Beyond the blocks asked for, only blocks that have run (in lockstep: all of them).
     if (next >= requested && hotAfter_ > 1 && heat_[work[next] & (kHeatEntries - 1)] == 0) continue;
@@ -366,15 +419,13 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
   }
   links_ = nullptr;
   // Jumps to blocks not translated in this batch: through the lookup table, or the dispatcher.
-  for (auto& [target, label] : links.labels) {
-    if (links.emitted.count(target)) continue;
-    e.L(label);
+  for (auto& [target, jumps] : links.waiting) {
+    for (const BatchLinks::Jump& j : jumps) e.bind(j.at);
     const int slot = kFast + static_cast<int>((target & (kFastEntries - 1)) * sizeof(FastEntry));
-    Xbyak::Label miss;
     e.cmp(dword[rbx + slot], target);
-    e.jne(miss);
+    const size_t miss = e.jumpForward(Emitter::NE);
     e.jmp(qword[rbx + slot + 8]);
-    e.L(miss);
+    e.bind(miss);
     e.mov(dword[rbx + kPc], target);
     e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
   }
@@ -436,7 +487,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   // C/V liveness, backwards: setc/seto are emitted only if something may read C or V before the
   // next write: a later instruction, or the state at an exit (the block's end, or the early exit
   // a load or store may take).
-  std::vector<uint8_t> needCV(n);
+  std::array<bool, kMaxBlock> needCV{};
   bool cvLive = true;
   for (uint32_t i = n; i-- > 0;) {
     Shape s = shapeOf(words[i]);
@@ -446,8 +497,20 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   }
 
   const size_t at = static_cast<size_t>(e.getCurr() - cache_);
-  std::vector<std::function<void()>> cold;  // out-of-line paths, emitted after the block
-  Xbyak::Label entry;
+  // Out-of-line paths, emitted after the block: the slow side of a load or store (outside RAM,
+  // or a store into a word the code map marks), the lookup table's miss of an indirect branch.
+  struct Cold {
+    enum Kind { load, store, miss } kind;
+    size_t slow = 0, attention = 0;  // forward jumps into the path (Emitter::jumpForward)
+    const uint8_t* done = nullptr;   // where the main path goes on
+    Xbyak::Reg32 reg;                // a load's destination, a store's value
+    bool isByte = false;
+    uint32_t i = 0;                  // the instruction
+  };
+  std::array<Cold, kMaxBlock + 1> cold;
+  size_t coldCount = 0;
+  const uint8_t* const entry = e.getCurr();
+  const size_t entryAt = e.getSize();
   bool selfLink = false;
   const uint32_t ramBytes = memory_.ramBytes();
   constexpr auto near = Xbyak::CodeGenerator::T_NEAR;
@@ -585,32 +648,23 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
     rc.clear();
     rc.nzGuest = nzGuest;
   };
-  // Saves the cache registers (48 bytes: the stack stays aligned), sets the arguments (which may
-  // read cache registers: esi and edi are both), calls.
-  auto callOutOfLine = [&](const void* fn, const std::function<void()>& arguments) {
-    for (int k = 0; k < kCacheCount; ++k) e.push(cacheReg(k).cvt64());
-    arguments();
-    e.mov(rax, reinterpret_cast<uint64_t>(fn));
-    e.call(rax);
-    for (int k = kCacheCount; k-- > 0;) e.pop(cacheReg(k).cvt64());
-  };
-
   // Leaves after instruction i (it completed): its registers written back, the rest of the
-  // block's count given back. exitState[i]: the cache as the main path has it after i.
-  std::vector<Xbyak::Label> earlyExit(n);
-  std::vector<RegisterCache> exitState(n);
-  std::vector<bool> earlyExitUsed(n, false);
-  auto exitAfter = [&](uint32_t i) -> Xbyak::Label& {
-    earlyExitUsed[i] = true;
-    return earlyExit[i];
+  // block's count given back. exitState[i]: the cache as the main path has it after i. The
+  // out-of-line paths jump there (forward: the exits are emitted last).
+  std::array<RegisterCache, kMaxBlock> exitState;
+  struct ExitJump {
+    uint32_t i;
+    size_t at;
   };
+  std::array<ExitJump, 2 * kMaxBlock> exitJumps;
+  size_t exitJumpCount = 0;
+  auto exitAfterIf = [&](uint32_t i, int cc) { exitJumps[exitJumpCount++] = ExitJump{i, e.jumpForward(cc)}; };
   // Continues at the block that starts at `target` (a constant, or kEmptyPc for eax): a direct
   // jump to its entry, or through the lookup table, or the dispatcher. Registers must be
   // canonical.
   // The PC is stored only when leaving to the dispatcher: a block entered by chaining knows its
   // own PC (its entry stores it when the budget is short).
   auto gotoNext = [&](uint32_t target) {
-    Xbyak::Label miss;
     if (lockstep_) {  // lockstep compares after every block: no chaining
       if (target != kEmptyPc) e.mov(dword[rbx + kPc], target);
       else e.mov(dword[rbx + kPc], eax);
@@ -630,8 +684,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
         selfLink = true;
         return;
       }
-      e.jmp(links_->labels[target], near);
-      links_->from[target].push_back(pc);
+      links_->waiting[target].push_back(BatchLinks::Jump{e.jumpForward(Emitter::Always), pc});
       return;
     }
     // An indirect branch (eax): through the lookup table.
@@ -639,13 +692,10 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
     e.and_(edx, kFastEntries - 1);
     e.shl(edx, 4);
     e.cmp(dword[rbx + rdx + kFast], eax);
-    e.jne(miss, near);
+    Cold& miss = cold[coldCount++];
+    miss.kind = Cold::miss;
+    miss.slow = e.jumpForward(Emitter::NE);
     e.jmp(qword[rbx + rdx + kFast + 8]);
-    cold.push_back([&, miss]() mutable {
-      e.L(miss);
-      e.mov(dword[rbx + kPc], eax);
-      e.jmp(exit_, near);
-    });
   };
   // eax := the branch condition (0/1) of RISC5.v's cond, from State (N/Z stored first).
   auto condition = [&](uint32_t cond) {
@@ -675,32 +725,18 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   // Jumps to `to` when RISC5's condition `cond` holds, the host flags being those of the ADD or
   // SUB that set N, Z, C and V: x86's SF, ZF, CF (a borrow for SUB, as RISC5's C) and OF are
   // exactly N, Z, C and V, so LS is jbe, LT jl, LE jle.
-  auto jumpIfHost = [&](uint32_t cond, Xbyak::Label& to) {
-    switch (cond) {
-      case 0: e.js(to, near); break;
-      case 1: e.je(to, near); break;
-      case 2: e.jb(to, near); break;
-      case 3: e.jo(to, near); break;
-      case 4: e.jbe(to, near); break;
-      case 5: e.jl(to, near); break;
-      case 6: e.jle(to, near); break;
-      case 7: e.jmp(to, near); break;
-      case 8: e.jns(to, near); break;
-      case 9: e.jne(to, near); break;
-      case 10: e.jae(to, near); break;
-      case 11: e.jno(to, near); break;
-      case 12: e.ja(to, near); break;
-      case 13: e.jge(to, near); break;
-      case 14: e.jg(to, near); break;
-      default: break;  // never
-    }
+  // Returns the jump (Emitter::jumpForward); cond is neither T nor F (those have no jump).
+  auto jumpIfHost = [&](uint32_t cond) -> size_t {
+    static constexpr Emitter::Cc kHost[16] = {
+        Emitter::S,  Emitter::E,  Emitter::B,  Emitter::O,  Emitter::BE, Emitter::L,  Emitter::LE, Emitter::Always,
+        Emitter::NS, Emitter::NE, Emitter::AE, Emitter::NO, Emitter::A,  Emitter::GE, Emitter::G,  Emitter::Always};
+    return e.jumpForward(kHost[cond & 15]);
   };
 
   // R.a := R.b op (R.c, or the immediate when c < 0), computed in R.a's own register where that
   // cannot overwrite an operand first (x86's two-operand form), else in eax. op(w, s) emits the
   // operation on w with s the operand's register, or null for the immediate.
-  auto binary = [&](uint32_t a, uint32_t b, int c,
-                    const std::function<void(const Xbyak::Reg32&, const Xbyak::Reg32*)>& op) {
+  auto binary = [&](uint32_t a, uint32_t b, int c, auto&& op) {
     Xbyak::Reg32 sb = src(b);
     Xbyak::Reg32 sc = sb;
     if (c >= 0) {
@@ -726,13 +762,8 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   };
 
   // Entry: the whole block's count, or back to the dispatcher (which runs the tail exactly).
-  if (links_) {
-    if (auto it = links_->labels.find(pc); it != links_->labels.end()) e.L(it->second);
-  }
-  e.L(entry);
-  Xbyak::Label noBudget;
   e.sub(r14, static_cast<int>(n));
-  e.jl(noBudget, near);
+  const size_t noBudget = e.jumpForward(Emitter::L);
 
   int flagsFrom = -1;  // the instruction whose ADD/SUB left its flags in the host's, or -1
   for (uint32_t i = 0; i < n; ++i) {
@@ -910,36 +941,29 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
         e.pop(rax);
         e.pop(rax);
       }
-      Xbyak::Label slow, done;
+      Cold& path = cold[coldCount++];
+      path.isByte = isByte;
+      path.i = i;
       if (!u) {
         const Xbyak::Reg32 d = dst(a);
         e.cmp(eax, ramBytes);
-        e.jae(slow, near);
+        path.kind = Cold::load;
+        path.slow = e.jumpForward(Emitter::AE);
+        path.reg = d;
         if (isByte) {
           e.movzx(d, byte[r12 + rax]);
         } else {
           e.and_(eax, ~3u);
           e.mov(d, dword[r12 + rax]);
         }
-        e.L(done);
+        path.done = e.getCurr();
         exitState[i] = rc;
-        cold.push_back([&, slow, done, d, isByte, i]() mutable {
-          e.L(slow);
-          callOutOfLine(reinterpret_cast<const void*>(&helperLoad), [&] {
-            e.mov(esi, eax);
-            e.mov(rdi, reinterpret_cast<uint64_t>(this));
-            e.mov(edx, isByte ? 1 : 0);
-          });
-          e.mov(d, eax);
-          e.mov(rcx, reinterpret_cast<uint64_t>(&leave_));
-          e.cmp(byte[rcx], 0);
-          e.jne(exitAfter(i), near);
-          e.jmp(done, near);
-        });
       } else {
         const Xbyak::Reg32 value = src(a);
         e.cmp(eax, ramBytes);
-        e.jae(slow, near);
+        path.kind = Cold::store;
+        path.slow = e.jumpForward(Emitter::AE);
+        path.reg = value;
         // As the interpreter's stored(), for a word marked in the code map: its decode entry,
         // the framebuffer's damage, any block made from it (then leave: the next instruction
         // may be the one written). Unmarked words (data) need nothing more. edx: the word.
@@ -953,32 +977,10 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
           e.mov(edx, eax);
           e.shr(edx, 2);
         }
-        Xbyak::Label attention;
         e.cmp(Xbyak::util::word[r13 + rdx * 2], 0);
-        e.jne(attention, near);
-        e.L(done);
+        path.attention = e.jumpForward(Emitter::NE);
+        path.done = e.getCurr();
         exitState[i] = rc;
-        cold.push_back([&, attention, done, slow, value, isByte, i]() mutable {
-          e.L(attention);
-          callOutOfLine(reinterpret_cast<const void*>(&helperAttention), [&] {
-            e.mov(esi, eax);
-            e.mov(rdi, reinterpret_cast<uint64_t>(this));
-          });
-          e.test(eax, eax);
-          e.jnz(exitAfter(i), near);
-          e.jmp(done, near);
-          e.L(slow);
-          callOutOfLine(reinterpret_cast<const void*>(&helperStore), [&] {
-            e.mov(edx, value);  // before esi and edi, which may hold it, are set
-            e.mov(esi, eax);
-            e.mov(ecx, isByte ? 1 : 0);
-            e.mov(rdi, reinterpret_cast<uint64_t>(this));
-          });
-          e.mov(rcx, reinterpret_cast<uint64_t>(&leave_));
-          e.cmp(byte[rcx], 0);
-          e.jne(exitAfter(i), near);
-          e.jmp(done, near);
-        });
       }
     } else if (isa::a(ir) == isa::F) {
       // "Never": no jump and no link (the interpreter's nop).
@@ -989,14 +991,14 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       const uint32_t target = next + static_cast<uint32_t>(isa::branchOffset(ir));
       toCanonical();  // movs only: the host flags survive it
       const RegisterCache clean = rc;
-      Xbyak::Label notTaken;
+      size_t notTaken = 0;
       if (cond != isa::T) {
         // Jump to notTaken unless cond holds: from the host flags when the instruction before
         // was the ADD/SUB that set them all (Oberon's compare-and-branch), MI and EQ from the
         // register holding N/Z's value, CS and VS from their bytes, the others computed.
         const bool negated = cond & 8;
         if (hostFlags) {
-          jumpIfHost(cond ^ 8, notTaken);
+          notTaken = jumpIfHost(cond ^ 8);
         } else {
           switch (cond & 7) {
             case 0:
@@ -1006,19 +1008,19 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
               else if (g >= 0 && rc.cached[g] >= 0) e.test(cacheReg(rc.cached[g]), cacheReg(rc.cached[g]));
               else if (g >= 0) e.cmp(reg(g), 0);
               else e.cmp(dword[rbx + ((cond & 7) == 0 ? kNv : kZv)], 0);
-              if ((cond & 7) == 0) negated ? e.js(notTaken, near) : e.jns(notTaken, near);
-              else negated ? e.je(notTaken, near) : e.jne(notTaken, near);
+              if ((cond & 7) == 0) notTaken = e.jumpForward(negated ? Emitter::S : Emitter::NS);
+              else notTaken = e.jumpForward(negated ? Emitter::E : Emitter::NE);
               break;
             }
             case 2:
             case 3:
               e.cmp(byte[rbx + ((cond & 7) == 2 ? kC : kV)], 0);
-              negated ? e.jne(notTaken, near) : e.je(notTaken, near);
+              notTaken = e.jumpForward(negated ? Emitter::NE : Emitter::E);
               break;
             default:
               condition(cond);
               e.test(eax, eax);
-              e.jz(notTaken, near);
+              notTaken = e.jumpForward(Emitter::E);
               break;
           }
         }
@@ -1038,12 +1040,11 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
         else e.mov(ecx, reg(c));
         e.shr(ecx, 2);
         if (v && trap != 0) {  // counting Oberon's traps (BLR to 20H with a trap number)
-          Xbyak::Label noTrap;
           e.cmp(ecx, 8);
-          e.jne(noTrap);
+          const size_t noTrap = e.jumpForward(Emitter::NE);
           e.mov(rax, reinterpret_cast<uint64_t>(&cpu_.trapEntries));
           e.inc(qword[rax]);
-          e.L(noTrap);
+          e.bind(noTrap);
         }
         if (v) link();  // after reading R.c: BLR R15 jumps to the old R15
         e.mov(eax, ecx);
@@ -1051,7 +1052,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       }
       if (cond != isa::T) {
         rc = clean;
-        e.L(notTaken);
+        e.bind(notTaken);
         gotoNext(next);
       }
     }
@@ -1061,14 +1062,50 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
     gotoNext(pc + n);
   }
 
-  e.L(noBudget);
+  e.bind(noBudget);
   e.add(r14, static_cast<int>(n));
   e.mov(dword[rbx + kPc], pc);
   e.jmp(exit_, near);
-  for (auto& f : cold) f();
+  // The out-of-line paths: the stubs (emitTrampoline) keep the cache registers and set the host
+  // flags: NE when the block must leave after the access.
+  for (size_t k = 0; k < coldCount; ++k) {
+    const Cold& path = cold[k];
+    switch (path.kind) {
+      case Cold::load:
+        e.bind(path.slow);
+        e.mov(edx, path.isByte ? 1 : 0);
+        e.call(loadStub_);
+        e.mov(path.reg, eax);
+        exitAfterIf(path.i, Emitter::NE);
+        e.jmp(path.done, near);
+        break;
+      case Cold::store:
+        e.bind(path.attention);
+        e.call(attentionStub_);
+        exitAfterIf(path.i, Emitter::NE);
+        e.jmp(path.done, near);
+        e.bind(path.slow);
+        e.mov(edx, path.reg);
+        e.mov(ecx, path.isByte ? 1 : 0);
+        e.call(storeStub_);
+        exitAfterIf(path.i, Emitter::NE);
+        e.jmp(path.done, near);
+        break;
+      case Cold::miss:
+        e.bind(path.slow);
+        e.mov(dword[rbx + kPc], eax);
+        e.jmp(exit_, near);
+        break;
+    }
+  }
   for (uint32_t i = 0; i < n; ++i) {
-    if (!earlyExitUsed[i]) continue;
-    e.L(earlyExit[i]);
+    bool used = false;
+    for (size_t k = 0; k < exitJumpCount; ++k)
+      if (exitJumps[k].i == i) {
+        e.bind(exitJumps[k].at);
+        used = true;
+      }
+    if (!used) continue;
     canonical(exitState[i]);
     if (n - (i + 1) > 0) e.add(r14, static_cast<int>(n - (i + 1)));
     e.mov(dword[rbx + kPc], pc + i + 1);
@@ -1083,9 +1120,13 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   blk = Block{cache_ + at, n, {}};
   if (selfLink) link(blk, pc);
   if (links_) {
-    links_->emitted[pc] = true;
-    if (auto it = links_->from.find(pc); it != links_->from.end())
-      for (uint32_t from : it->second) link(blk, from);
+    if (auto it = links_->waiting.find(pc); it != links_->waiting.end()) {
+      for (const BatchLinks::Jump& j : it->second) {
+        e.bind(j.at, entryAt);
+        link(blk, j.fromPc);
+      }
+      links_->waiting.erase(it);
+    }
   }
   state_.fast[pc & (kFastEntries - 1)] = FastEntry{pc, 0, blk.code};
   ++stats_.blocksTranslated;

@@ -153,6 +153,9 @@ class Translator {
   size_t trampolineEnd_ = 0;
   void (*enter_)(State*, const void*) = nullptr;
   const uint8_t* exit_ = nullptr;
+  const uint8_t* loadStub_ = nullptr;  // the slow sides of loads and stores (emitTrampoline)
+  const uint8_t* storeStub_ = nullptr;
+  const uint8_t* attentionStub_ = nullptr;
   BatchLinks* links_ = nullptr;  // while a batch is translated (not in lockstep)
   std::unordered_map<uint32_t, Block> blocks_;
   std::vector<uint16_t> codeMap_;  // per RAM word: kBlocksMask, kDecoded, kDisplay
