@@ -49,7 +49,7 @@ constexpr size_t kBlockReserve = 24 << 10;
 // Translated at once, the pages made writable once (see translate()).
 constexpr size_t kRegionBytes = 2 << 20;
 constexpr size_t kRegionBlocks = 256;
-constexpr size_t kPopulateBytes = 256 << 10;
+constexpr size_t kPopulateBytes = 32 << 10;
 constexpr size_t kStubBytes = 48;  // a jump's stub at the end of a batch (37 bytes)
 
 static_assert(sizeof(Decoded) == 12 && offsetof(Decoded, op) == 0, "decode cache layout");
@@ -135,7 +135,14 @@ const Xbyak::Reg32* pinned(uint32_t g) {
 // Guest registers a block keeps in host registers (see emitBlock): caller-saved, so that the
 // out-of-line paths save them around calls and main-path calls (DIV, FPU) write them back first.
 constexpr int kCacheCount = 6;
-constexpr uint32_t kHomes = 6;  // R0..R5 live in cache registers 0..5 between blocks
+// Between blocks guest register kHomeOf[k] lives in cache register k (kHomeIndex: the inverse).
+constexpr int8_t kHomeOf[kCacheCount] = {0, 1, 2, 3, 4, 5};
+constexpr auto kHomeIndex = [] {
+  std::array<int8_t, 16> index{};
+  index.fill(-1);
+  for (int k = 0; k < kCacheCount; ++k) index[kHomeOf[k]] = static_cast<int8_t>(k);
+  return index;
+}();
 const Xbyak::Reg32& cacheReg(int k) {
   static const Xbyak::Reg32 regs[kCacheCount] = {Xbyak::util::r8d,  Xbyak::util::r9d,
                                                  Xbyak::util::r10d, Xbyak::util::r11d,
@@ -144,6 +151,7 @@ const Xbyak::Reg32& cacheReg(int k) {
 }
 
 Xbyak::Address reg(uint32_t i) { return dword[rbx + kR + 4 * static_cast<int>(i)]; }
+int regAt(int i) { return kR + 4 * i; }  // R[i]'s offset in State
 
 }  // namespace
 
@@ -170,9 +178,31 @@ class Emitter : public Xbyak::CodeGenerator {
     dd(0);
     return at;
   }
+  // mov r32, dword [rbx + disp] and back, and a constant into State: most of what a block emits
+  // are these State accesses, encoded here directly (Xbyak builds an Address object for each).
+  void loadState(const Xbyak::Reg32& r, int disp) { rbxRelative(0x8B, r.getIdx(), disp); }
+  void storeState(int disp, const Xbyak::Reg32& r) { rbxRelative(0x89, r.getIdx(), disp); }
+  void storeState(int disp, uint32_t imm) {
+    rbxRelative(0xC7, 0, disp);
+    dd(imm);
+  }
   // The forward jump whose displacement is at `at` goes to position `to` (default: here).
   void bind(size_t at) { bind(at, getSize()); }
   void bind(size_t at, size_t to) { rewrite(at, static_cast<uint32_t>(static_cast<int32_t>(to - (at + 4))), 4); }
+
+ private:
+  // opcode with ModRM [rbx + disp8/disp32] (no SIB: rbx is not rsp or r12); REX.R for r8..r15.
+  void rbxRelative(uint8_t opcode, int reg, int disp) {
+    if (reg >= 8) db(0x44);
+    db(opcode);
+    if (disp >= -128 && disp < 128) {
+      db(0x43 | (reg & 7) << 3);
+      db(disp & 0xFF);
+    } else {
+      db(0x83 | (reg & 7) << 3);
+      dd(static_cast<uint32_t>(disp));
+    }
+  }
 };
 
 // Direct jumps between the blocks of one batch: a jump to a block not yet emitted is patched to
@@ -234,7 +264,7 @@ void Translator::emitTrampoline() {
   e.mov(r13, reinterpret_cast<uint64_t>(codeMap_.data()));
   e.mov(*pinned(13), dword[rbx + kR + 13 * 4]);
   e.mov(*pinned(14), dword[rbx + kR + 14 * 4]);
-  for (int k = 0; k < kCacheCount; ++k) e.mov(cacheReg(k), dword[rbx + kR + 4 * k]);
+  for (int k = 0; k < kCacheCount; ++k) e.mov(cacheReg(k), dword[rbx + kR + 4 * kHomeOf[k]]);
   e.mov(r14, qword[rbx + kLeft]);
   e.jmp(rax);
   e.align(16);
@@ -242,7 +272,7 @@ void Translator::emitTrampoline() {
   e.mov(qword[rbx + kLeft], r14);
   e.mov(dword[rbx + kR + 13 * 4], *pinned(13));
   e.mov(dword[rbx + kR + 14 * 4], *pinned(14));
-  for (int k = 0; k < kCacheCount; ++k) e.mov(dword[rbx + kR + 4 * k], cacheReg(k));
+  for (int k = 0; k < kCacheCount; ++k) e.mov(dword[rbx + kR + 4 * kHomeOf[k]], cacheReg(k));
   e.add(rsp, 8);
   e.pop(r15);
   e.pop(r14);
@@ -300,12 +330,15 @@ const uint32_t* Translator::wordsAt(uint32_t pc, uint32_t& available) const {
   return nullptr;
 }
 
-Translator::Block* Translator::find(uint32_t pc) {
+// The lookup table first (the dispatcher asks on every return from translated code or the
+// interpreter), then the blocks, refilling the table's entry.
+const FastEntry* Translator::find(uint32_t pc) {
   FastEntry& f = state_.fast[pc & (kFastEntries - 1)];
+  if (f.pc == pc) return &f;
   auto it = blocks_.find(pc);
   if (it == blocks_.end()) return nullptr;
-  f = FastEntry{pc, 0, it->second.code};
-  return &it->second;
+  f = FastEntry{pc, it->second.length, it->second.code};
+  return &f;
 }
 
 void Translator::flush() {
@@ -380,7 +413,7 @@ void Translator::forgetAll() {
 // directly (branch targets, the other side of a conditional branch, the return point of a
 // call): making code pages writable and executable again costs two mprotect calls and their
 // TLB flushes, which dominated translation when paid per block (20 us a block on the boot).
-Translator::Block* Translator::translate(uint32_t pc) {
+const FastEntry* Translator::translate(uint32_t pc) {
   std::vector<uint32_t> work{pc};
   translateBatch(work);
   return find(pc);
@@ -523,10 +556,10 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   // At entry R0..R5 are in their homes, and State is behind for them (dirty).
   RegisterCache rc;
   rc.clear();
-  for (uint32_t g = 0; g < kHomes; ++g) {
-    rc.cached[g] = static_cast<int8_t>(g);
-    rc.holder[g] = static_cast<int8_t>(g);
-    rc.dirty[g] = true;
+  for (int k = 0; k < kCacheCount; ++k) {
+    rc.cached[kHomeOf[k]] = static_cast<int8_t>(k);
+    rc.holder[k] = kHomeOf[k];
+    rc.dirty[k] = true;
   }
   rc.nzGuest = -1;
   rc.nzStored = true;
@@ -545,15 +578,15 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   // first, then a home not needed again, which costs a reload when the block leaves).
   auto evict = [&](uint32_t g) -> int {
     int k = 0;
-    if (g < kHomes) {
-      k = static_cast<int>(g);
+    if (kHomeIndex[g] >= 0) {
+      k = kHomeIndex[g];
     } else {
       uint32_t best = 0;
       for (int j = 0; j < kCacheCount; ++j) {
         if (rc.holder[j] < 0) return j;
         const uint32_t h = static_cast<uint32_t>(rc.holder[j]);
         uint32_t score = nextUse(h) * 4;  // sooner needed: a worse victim
-        if (score > kMaxBlock * 4) score = h >= kHomes ? ~0u : ~0u - 1;
+        if (score > kMaxBlock * 4) score = kHomeIndex[h] < 0 ? ~0u : ~0u - 1;
         if (score > best) {
           best = score;
           k = j;
@@ -561,7 +594,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       }
     }
     if (rc.holder[k] < 0) return k;
-    if (rc.dirty[k]) e.mov(reg(rc.holder[k]), cacheReg(k));
+    if (rc.dirty[k]) e.storeState(regAt(rc.holder[k]), cacheReg(k));
     rc.cached[rc.holder[k]] = -1;
     rc.holder[k] = -1;
     rc.dirty[k] = false;
@@ -574,7 +607,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
     int k = rc.cached[g];
     if (k < 0) {
       k = evict(g);
-      e.mov(cacheReg(k), reg(g));
+      e.loadState(cacheReg(k), regAt(g));
       rc.cached[g] = static_cast<int8_t>(k);
       rc.holder[k] = static_cast<int8_t>(g);
     }
@@ -597,14 +630,14 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   // Brings State up to date as of `s` (movs only; edx is the one scratch register it uses).
   auto writeBack = [&](const RegisterCache& s) {
     for (int k = 0; k < kCacheCount; ++k)
-      if (s.holder[k] >= 0 && s.dirty[k]) e.mov(reg(s.holder[k]), cacheReg(k));
+      if (s.holder[k] >= 0 && s.dirty[k]) e.storeState(regAt(s.holder[k]), cacheReg(k));
     if (!s.nzStored && s.nzGuest >= 0) {
       Xbyak::Reg32 v = edx;
       if (const Xbyak::Reg32* p = pinned(s.nzGuest)) v = *p;
       else if (s.cached[s.nzGuest] >= 0) v = cacheReg(s.cached[s.nzGuest]);
-      else e.mov(edx, reg(s.nzGuest));
-      e.mov(dword[rbx + kNv], v);
-      e.mov(dword[rbx + kZv], v);
+      else e.loadState(edx, regAt(s.nzGuest));
+      e.storeState(kNv, v);
+      e.storeState(kZv, v);
     }
   };
   auto flush = [&]() {  // on the main path: State up to date, the registers still cached
@@ -617,20 +650,20 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   auto canonical = [&](const RegisterCache& s) {
     RegisterCache t = s;
     for (int k = 0; k < kCacheCount; ++k)
-      if (t.holder[k] != k) t.dirty[k] = t.dirty[k] && t.holder[k] >= 0;
+      if (t.holder[k] != kHomeOf[k]) t.dirty[k] = t.dirty[k] && t.holder[k] >= 0;
       else t.dirty[k] = false;  // stays in its home
     writeBack(t);
     for (int k = 0; k < kCacheCount; ++k)
-      if (s.holder[k] != k) e.mov(cacheReg(k), reg(static_cast<uint32_t>(k)));
+      if (s.holder[k] != kHomeOf[k]) e.loadState(cacheReg(k), regAt(kHomeOf[k]));
   };
   auto toCanonical = [&]() {  // on the main path
     canonical(rc);
     const int nzGuest = rc.nzGuest;
     rc.clear();
-    for (uint32_t g = 0; g < kHomes; ++g) {
-      rc.cached[g] = static_cast<int8_t>(g);
-      rc.holder[g] = static_cast<int8_t>(g);
-      rc.dirty[g] = true;
+    for (int k = 0; k < kCacheCount; ++k) {
+      rc.cached[kHomeOf[k]] = static_cast<int8_t>(k);
+      rc.holder[k] = kHomeOf[k];
+      rc.dirty[k] = true;
     }
     rc.nzGuest = nzGuest;
     rc.nzStored = true;
@@ -743,7 +776,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       sc = src(static_cast<uint32_t>(c));
       // Loading R.c into its home may have taken the register R.b was in (written back first).
       if (!pinned(b) && (rc.cached[b] < 0 || cacheReg(rc.cached[b]).getIdx() != sb.getIdx())) {
-        e.mov(eax, reg(b));
+        e.loadState(eax, regAt(b));
         sb = eax;
       }
     }
@@ -1027,17 +1060,17 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       }
       // Link: R15 and N/Z straight into State (positive and non-zero: nv = zv = the address).
       auto link = [&]() {
-        e.mov(reg(15), next * 4);
-        e.mov(dword[rbx + kNv], next * 4);
-        e.mov(dword[rbx + kZv], next * 4);
+        e.storeState(regAt(15), next * 4);
+        e.storeState(kNv, next * 4);
+        e.storeState(kZv, next * 4);
       };
       if (u) {
         if (v) link();
         gotoNext(target);
       } else {
-        if (c < kHomes) e.mov(ecx, cacheReg(static_cast<int>(c)));  // canonical: no src()
+        if (kHomeIndex[c] >= 0) e.mov(ecx, cacheReg(kHomeIndex[c]));  // canonical: no src()
         else if (const Xbyak::Reg32* p = pinned(c)) e.mov(ecx, *p);
-        else e.mov(ecx, reg(c));
+        else e.loadState(ecx, regAt(c));
         e.shr(ecx, 2);
         if (v && trap != 0) {  // counting Oberon's traps (BLR to 20H with a trap number)
           e.cmp(ecx, 8);
@@ -1128,7 +1161,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       links_->waiting.erase(it);
     }
   }
-  state_.fast[pc & (kFastEntries - 1)] = FastEntry{pc, 0, blk.code};
+  state_.fast[pc & (kFastEntries - 1)] = FastEntry{pc, n, blk.code};
   ++stats_.blocksTranslated;
   stats_.instructionsTranslated += n;
   // Likely code next: where a branch leads, both sides of a conditional one, the return point
@@ -1219,7 +1252,7 @@ uint64_t Translator::run(uint64_t budget) {
   loadState();
   while (left > 0 && !cpu_.stopRequested_ && cpu_.fault == CpuFault::none) {
     const uint32_t pc = state_.pc;
-    Block* b = find(pc);
+    const FastEntry* b = find(pc);
     uint32_t coldLength = 0;  // a block not (yet) worth translating: the interpreter runs it
     if (!b) {
       uint16_t& heat = heat_[pc & (kHeatEntries - 1)];

@@ -30,8 +30,8 @@ namespace risc5::jit {
 
 // One entry of the PC -> translated code lookup that chains blocks (direct-mapped by PC).
 struct FastEntry {
-  uint32_t pc;  // 0xFFFFFFFF: empty (no word address is that large)
-  uint32_t pad;
+  uint32_t pc;      // 0xFFFFFFFF: empty (no word address is that large)
+  uint32_t length;  // the block's instructions (for the dispatcher)
   const void* code;
 };
 inline constexpr uint32_t kFastEntries = 1u << 14;
@@ -86,7 +86,7 @@ class Translator {
   static constexpr uint32_t kHotAfter = 64;
   static constexpr uint32_t kHeatEntries = Cpu::kJitHeatEntries;  // run counts, by PC (shared
                                                                   // on collision)
-  static constexpr size_t kBatch = 8;                        // hot blocks translated together
+  static constexpr size_t kBatch = 32;                       // hot blocks translated together
   static constexpr uint32_t kBatchWait = 256;                // or after this many cold blocks ran
 
   Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep);
@@ -118,8 +118,8 @@ class Translator {
     std::vector<uint32_t> linkedFrom;   // blocks (by PC) whose code jumps straight into this one
   };
 
-  Block* find(uint32_t pc);
-  Block* translate(uint32_t pc);
+  const FastEntry* find(uint32_t pc);
+  const FastEntry* translate(uint32_t pc);
   void translateBatch(std::vector<uint32_t>& work);
   uint32_t blockLength(uint32_t pc) const;  // as translate() would cut it; 0: untranslatable
   Block* emitBlock(Emitter& e, uint32_t pc, std::vector<uint32_t>& successors);
