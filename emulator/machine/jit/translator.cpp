@@ -335,6 +335,7 @@ const uint32_t* Translator::wordsAt(uint32_t pc, uint32_t& available) const {
 const FastEntry* Translator::find(uint32_t pc) {
   FastEntry& f = state_.fast[pc & (kFastEntries - 1)];
   if (f.pc == pc) return &f;
+  if (!mayStart(pc)) return nullptr;
   auto it = blocks_.find(pc);
   if (it == blocks_.end()) return nullptr;
   f = FastEntry{pc, it->second.length, it->second.code};
@@ -343,7 +344,7 @@ const FastEntry* Translator::find(uint32_t pc) {
 
 void Translator::flush() {
   blocks_.clear();
-  for (uint16_t& m : codeMap_) m &= static_cast<uint16_t>(~kBlocksMask);
+  for (uint16_t& m : codeMap_) m &= static_cast<uint16_t>(~(kBlocksMask | kStart));
   for (FastEntry& f : state_.fast) f = FastEntry{kEmptyPc, 0, nullptr};
   protect(cache_, trampolineEnd_, kCacheBytes, PROT_NONE);
   used_ = trampolineEnd_;
@@ -363,8 +364,10 @@ void Translator::removeBlock(std::unordered_map<uint32_t, Block>::iterator it) {
   std::vector<uint32_t> work;
   for (;;) {
     const uint32_t pc = it->first;
-    if (pc < memory_.ramWords())
+    if (pc < memory_.ramWords()) {
       for (uint32_t w = pc; w < pc + it->second.length; ++w) --codeMap_[w];
+      codeMap_[pc] &= static_cast<uint16_t>(~kStart);
+    }
     FastEntry& f = state_.fast[pc & (kFastEntries - 1)];
     if (f.pc == pc) f = FastEntry{kEmptyPc, 0, nullptr};
     work.insert(work.end(), it->second.linkedFrom.begin(), it->second.linkedFrom.end());
@@ -384,6 +387,7 @@ bool Translator::invalidateWord(uint32_t word) {
   // A block covering `word` starts at most kMaxBlock - 1 words before it.
   const uint32_t first = word >= kMaxBlock - 1 ? word - (kMaxBlock - 1) : 0;
   for (uint32_t s = first; s <= word && (codeMap_[word] & kBlocksMask) != 0; ++s) {
+    if (!mayStart(s)) continue;
     auto it = blocks_.find(s);
     if (it != blocks_.end() && s + it->second.length > word) {
       removeBlock(it);
@@ -445,7 +449,7 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
   for (size_t next = 0; next < work.size() && next < requested + kRegionBlocks; ++next) {
     // Room for the block and for the stubs of the jumps still waiting for their block.
     if (used_ + kBlockReserve + kStubBytes * links.waiting.size() > from + kRegionBytes) break;
-    if (blocks_.count(work[next])) continue;
+    if (mayStart(work[next]) && blocks_.count(work[next])) continue;
     // Beyond the blocks asked for, only blocks that have run (in lockstep: all of them).
     if (next >= requested && hotAfter_ > 1 && heat_[work[next] & (kHeatEntries - 1)] == 0) continue;
     emitBlock(e, work[next], work);
@@ -707,7 +711,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
     // A direct jump to a block translated before or in this batch (Translator::link; links_ is
     // set for every batch outside lockstep).
     if (target != kEmptyPc) {
-      if (auto it = blocks_.find(target); it != blocks_.end()) {
+      if (auto it = mayStart(target) ? blocks_.find(target) : blocks_.end(); it != blocks_.end()) {
         e.jmp(it->second.code, near);
         link(it->second, pc);
         return;
@@ -1147,8 +1151,10 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   e.align(16);
   used_ = static_cast<size_t>(e.getCurr() - cache_);
 
-  if (pc < memory_.ramWords())
+  if (pc < memory_.ramWords()) {
     for (uint32_t w = pc; w < pc + n; ++w) ++codeMap_[w];
+    codeMap_[pc] |= kStart;
+  }
   Block& blk = blocks_[pc];
   blk = Block{cache_ + at, n, {}};
   if (selfLink) link(blk, pc);

@@ -104,9 +104,10 @@ class Translator {
 
   uint16_t* codeMap() { return codeMap_.data(); }
   // Bits of the code map: how many blocks were made from the word (low byte), whether the
-  // interpreter has decoded it, whether it is framebuffer. Stores into a word with any bit set
-  // take the slow path (helperAttention).
-  static constexpr uint16_t kBlocksMask = 0xFF, kDecoded = 0x100, kDisplay = 0x200;
+  // interpreter has decoded it, whether it is framebuffer, whether a block starts there (so
+  // that the dispatcher asks the hash map only then). Stores into a word with any bit set take
+  // the slow path (helperAttention).
+  static constexpr uint16_t kBlocksMask = 0xFF, kDecoded = 0x100, kDisplay = 0x200, kStart = 0x400;
   const Stats& stats() const { return stats_; }
   bool lockstep() const { return lockstep_; }
   const LockstepDifference& difference() const { return difference_; }
@@ -119,6 +120,8 @@ class Translator {
   };
 
   const FastEntry* find(uint32_t pc);
+  // False when no block starts at pc (RAM words say so in the code map; ROM always may).
+  bool mayStart(uint32_t pc) const { return pc >= codeMap_.size() || (codeMap_[pc] & kStart); }
   const FastEntry* translate(uint32_t pc);
   void translateBatch(std::vector<uint32_t>& work);
   uint32_t blockLength(uint32_t pc) const;  // as translate() would cut it; 0: untranslatable
