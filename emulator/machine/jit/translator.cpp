@@ -467,7 +467,7 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
     e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
   }
   used_ = static_cast<size_t>(e.getCurr() - cache_);
-  e.ready();  // every label bound
+  e.ready();  // (no Xbyak labels: forward jumps are bound by Emitter::bind)
   protect(cache_, from, used_, PROT_READ | PROT_EXEC);
   ++stats_.batches;
   stats_.translating += std::chrono::steady_clock::now() - t0;
