@@ -1,5 +1,6 @@
-// Prints the machine's speed figures (not a test; the README's Performance table quotes them), for the interpreter and
-// the x86-64 translator side by side where it is built (--cpu interp, --cpu jit):
+// Prints the machine's speed figures (not a test; the README's Performance table quotes them),
+// for the interpreter and the x86-64 translator side by side where it is built (--cpu interp,
+// --cpu jit):
 //   1. MIPS of firmware/bench/mips.s, booted over the serial line by our ROM (median of 3);
 //   2. boot-to-idle time of a disk image (OBERON_IMAGE), in-process, best of 5;
 //   3. real Oberon work: host CPU seconds of compiling ORP.Mod in the guest (once, and three
