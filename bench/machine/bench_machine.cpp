@@ -5,7 +5,7 @@
 //   2. boot-to-idle time of a disk image (OBERON_IMAGE), in-process, best of 5;
 //   3. real Oberon work: host CPU seconds of compiling ORP.Mod in the guest (once, and three
 //      times in one command), and opening ORG.Mod (40 KB of text) in a viewer, each on a freshly
-//      booted machine in this process, counting the slices in which Oberon was busy (median of 5);
+//      booted machine in this process, counting the slices in which Oberon was busy (median of 7);
 //   4. host CPU use of the emulator binary over 10 s of guest idle;
 // and the translator's overhead: time translating, blocks translated, cache flushes.
 
@@ -153,14 +153,17 @@ CommandRun runCommand(const char* image, CpuMode mode, const std::string& comman
   const jit::Stats before = m.cpu().translator() ? m.cpu().translator()->stats() : jit::Stats{};
   double busy = 0;
   uint64_t instructions = 0;
+  bool wasBusy = false;
   for (;;) {
     const double c0 = threadSeconds();
     const uint64_t n = m.run(1'000'000);
     const double c1 = threadSeconds();
-    if (!m.idle()) {
+    // A busy slice, or the one in which the guest went idle (the end of the command's work).
+    if (!m.idle() || wasBusy) {
       busy += c1 - c0;
       instructions += n;
     }
+    wasBusy = !m.idle();
     const auto now = Clock::now();
     if (now - t0 > std::chrono::seconds(150) || m.cpu().fault != CpuFault::none) return r;
     const ScriptRunner::State state = script.poll(m, m.idle(), now);

@@ -50,7 +50,7 @@ constexpr size_t kBlockReserve = 24 << 10;
 constexpr size_t kRegionBytes = 2 << 20;
 constexpr size_t kRegionBlocks = 256;
 constexpr size_t kPopulateBytes = 32 << 10;
-constexpr size_t kStubBytes = 48;  // a jump's stub at the end of a batch (37 bytes)
+constexpr size_t kStubBytes = 48;  // a jump's stub at the end of a batch (34 bytes)
 
 static_assert(sizeof(Decoded) == 12 && offsetof(Decoded, op) == 0, "decode cache layout");
 
@@ -176,6 +176,7 @@ class Emitter : public Xbyak::CodeGenerator {
     }
     const size_t at = getSize();
     dd(0);
+    ++unbound_;
     return at;
   }
   // mov r32, dword [rbx + disp] and back, and a constant into State: most of what a block emits
@@ -188,9 +189,16 @@ class Emitter : public Xbyak::CodeGenerator {
   }
   // The forward jump whose displacement is at `at` goes to position `to` (default: here).
   void bind(size_t at) { bind(at, getSize()); }
-  void bind(size_t at, size_t to) { rewrite(at, static_cast<uint32_t>(static_cast<int32_t>(to - (at + 4))), 4); }
+  void bind(size_t at, size_t to) {
+    rewrite(at, static_cast<uint32_t>(static_cast<int32_t>(to - (at + 4))), 4);
+    --unbound_;
+  }
+  // Forward jumps not bound yet: 0 when a batch is complete (a jump left unbound would fall
+  // through to the next instruction, where Xbyak's labels would have thrown).
+  long unbound() const { return unbound_; }
 
  private:
+  long unbound_ = 0;
   // opcode with ModRM [rbx + disp8/disp32] (no SIB: rbx is not rsp or r12); REX.R for r8..r15.
   void rbxRelative(uint8_t opcode, int reg, int disp) {
     if (reg >= 8) db(0x44);
@@ -467,6 +475,7 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
     e.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
   }
   used_ = static_cast<size_t>(e.getCurr() - cache_);
+  if (e.unbound() != 0) throw std::logic_error("translator: a forward jump was left unbound");
   e.ready();  // (no Xbyak labels: forward jumps are bound by Emitter::bind)
   protect(cache_, from, used_, PROT_READ | PROT_EXEC);
   ++stats_.batches;
