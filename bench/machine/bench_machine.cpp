@@ -46,17 +46,18 @@ BootRom rom() {
 
 const char* name(CpuMode mode) { return mode == CpuMode::jit ? "jit" : "interp"; }
 
+void printTranslation(const jit::Stats& s) {
+  std::printf("        translation: %.1f ms for %llu blocks (%llu instructions), %llu cache flushes, "
+              "%llu blocks invalidated, %llu instructions interpreted, %llu entries from the dispatcher\n",
+              s.translating.count() / 1e6, static_cast<unsigned long long>(s.blocksTranslated),
+              static_cast<unsigned long long>(s.instructionsTranslated),
+              static_cast<unsigned long long>(s.flushes), static_cast<unsigned long long>(s.invalidations),
+              static_cast<unsigned long long>(s.interpretedInstructions),
+              static_cast<unsigned long long>(s.dispatches));
+}
+
 void printTranslation(Machine& m) {
-  if (const jit::Translator* t = m.cpu().translator()) {
-    const jit::Stats& s = t->stats();
-    std::printf("        translation: %.1f ms for %llu blocks (%llu instructions), %llu cache flushes, "
-                "%llu blocks invalidated, %llu instructions interpreted, %llu entries from the dispatcher\n",
-                s.translating.count() / 1e6, static_cast<unsigned long long>(s.blocksTranslated),
-                static_cast<unsigned long long>(s.instructionsTranslated),
-                static_cast<unsigned long long>(s.flushes), static_cast<unsigned long long>(s.invalidations),
-                static_cast<unsigned long long>(s.interpretedInstructions),
-                static_cast<unsigned long long>(s.dispatches));
-  }
+  if (const jit::Translator* t = m.cpu().translator()) printTranslation(t->stats());
 }
 
 double median(std::vector<double> v) {
@@ -122,8 +123,8 @@ void benchBoot(const char* image, CpuMode mode) {
 
 // One guest command on a freshly booted machine, in this process: host CPU seconds of this
 // thread over the slices in which Oberon was busy (typing the command, running it), and the
-// guest instructions they ran. Slices that end in Oberon's idle loop are left out: they cost the
-// same in both modes and are not the command's work.
+// guest instructions they ran. Slices spent in Oberon's idle loop are left out (they cost the
+// same in both modes and are not the command's work), all but the one in which the work ends.
 struct CommandRun {
   double seconds = -1;
   uint64_t instructions = 0;
@@ -217,15 +218,7 @@ void benchCommand(const char* image, const std::vector<CpuMode>& modes, const ch
                 *std::min_element(runs[k].begin(), runs[k].end()),
                 *std::max_element(runs[k].begin(), runs[k].end()), last[k].instructions / 1e6,
                 last[k].instructions / m / 1e6);
-    if (modes[k] == CpuMode::jit) {
-      const jit::Stats& s = last[k].translation;
-      std::printf("        translation: %.1f ms for %llu blocks (%llu instructions), %llu cache flushes, "
-                  "%llu blocks invalidated, %.1f M instructions interpreted, %llu entries from the dispatcher\n",
-                  s.translating.count() / 1e6, static_cast<unsigned long long>(s.blocksTranslated),
-                  static_cast<unsigned long long>(s.instructionsTranslated),
-                  static_cast<unsigned long long>(s.flushes), static_cast<unsigned long long>(s.invalidations),
-                  s.interpretedInstructions / 1e6, static_cast<unsigned long long>(s.dispatches));
-    }
+    if (modes[k] == CpuMode::jit) printTranslation(last[k].translation);
   }
   if (!ratios.empty())
     std::printf("%s: the translator takes %.2fx less host CPU than the interpreter (median of %d pairs; "

@@ -150,8 +150,8 @@ const Xbyak::Reg32& cacheReg(int k) {
   return regs[k];
 }
 
-Xbyak::Address reg(uint32_t i) { return dword[rbx + kR + 4 * static_cast<int>(i)]; }
 int regAt(int i) { return kR + 4 * i; }  // R[i]'s offset in State
+Xbyak::Address reg(uint32_t i) { return dword[rbx + regAt(static_cast<int>(i))]; }
 
 }  // namespace
 
@@ -270,17 +270,17 @@ void Translator::emitTrampoline() {
   e.mov(rax, rsi);  // the block: rsi and rdi become guest registers below
   e.mov(r12, reinterpret_cast<uint64_t>(memory_.words()));
   e.mov(r13, reinterpret_cast<uint64_t>(codeMap_.data()));
-  e.mov(*pinned(13), dword[rbx + kR + 13 * 4]);
-  e.mov(*pinned(14), dword[rbx + kR + 14 * 4]);
-  for (int k = 0; k < kCacheCount; ++k) e.mov(cacheReg(k), dword[rbx + kR + 4 * kHomeOf[k]]);
+  e.mov(*pinned(13), reg(13));
+  e.mov(*pinned(14), reg(14));
+  for (int k = 0; k < kCacheCount; ++k) e.mov(cacheReg(k), reg(kHomeOf[k]));
   e.mov(r14, qword[rbx + kLeft]);
   e.jmp(rax);
   e.align(16);
   exit_ = e.getCurr();
   e.mov(qword[rbx + kLeft], r14);
-  e.mov(dword[rbx + kR + 13 * 4], *pinned(13));
-  e.mov(dword[rbx + kR + 14 * 4], *pinned(14));
-  for (int k = 0; k < kCacheCount; ++k) e.mov(dword[rbx + kR + 4 * kHomeOf[k]], cacheReg(k));
+  e.mov(reg(13), *pinned(13));
+  e.mov(reg(14), *pinned(14));
+  for (int k = 0; k < kCacheCount; ++k) e.mov(reg(kHomeOf[k]), cacheReg(k));
   e.add(rsp, 8);
   e.pop(r15);
   e.pop(r14);
@@ -496,8 +496,9 @@ namespace {
 // Where a block's guest registers are at one point of its code: which cache register holds
 // which guest register, whether State is behind (dirty), and which register's value gives N and
 // Z. Between blocks (and while translated code runs at all) the cache registers are the homes
-// of R0..R5 (kHomes: the registers ORG allocates first): entered, chained to and left with
-// R0..R5 in them, so that values carried from block to block, around a loop, stay in registers. Every RISC5 instruction that writes a register sets N and Z from the value written (and no
+// of R0..R5 (kHomeOf: the registers ORG allocates first): entered, chained to and left with
+// R0..R5 in them, so that values carried from block to block, around a loop, stay in registers.
+// Every RISC5 instruction that writes a register sets N and Z from the value written (and no
 // other writes them), so N/Z are those of the last register written: nv and zv are stored only
 // when the block leaves or something reads them from State.
 struct RegisterCache {
@@ -511,23 +512,27 @@ struct RegisterCache {
     std::fill(std::begin(holder), std::end(holder), -1);
     std::fill(std::begin(dirty), std::end(dirty), false);
   }
+  // As between blocks: each home in its cache register, State behind for them, nv/zv stored
+  // (N/Z those of R[nz], or of State when -1).
+  void atHomes(int nz) {
+    clear();
+    for (int k = 0; k < kCacheCount; ++k) {
+      cached[kHomeOf[k]] = static_cast<int8_t>(k);
+      holder[k] = kHomeOf[k];
+      dirty[k] = true;
+    }
+    nzGuest = nz;
+    nzStored = true;
+  }
 };
 
 }  // namespace
 
 Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<uint32_t>& successors) {
+  const uint32_t n = blockLength(pc);
+  if (n == 0) return nullptr;
   uint32_t available = 0;
   const uint32_t* words = wordsAt(pc, available);
-  if (!words || isSpecial(words[0])) return nullptr;
-
-  // The block: up to its first branch, before a special instruction, within RAM or ROM.
-  uint32_t n = 0;
-  while (n < kMaxBlock && n < available) {
-    uint32_t ir = words[n];
-    if (isSpecial(ir)) break;
-    ++n;
-    if (isBranch(ir)) break;
-  }
   const bool endsInBranch = isBranch(words[n - 1]);
 
   // C/V liveness, backwards: setc/seto are emitted only if something may read C or V before the
@@ -568,14 +573,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   // never through a store and its forwarding. SB and SP stay pinned in r15d and ebp throughout.
   // At entry R0..R5 are in their homes, and State is behind for them (dirty).
   RegisterCache rc;
-  rc.clear();
-  for (int k = 0; k < kCacheCount; ++k) {
-    rc.cached[kHomeOf[k]] = static_cast<int8_t>(k);
-    rc.holder[k] = kHomeOf[k];
-    rc.dirty[k] = true;
-  }
-  rc.nzGuest = -1;
-  rc.nzStored = true;
+  rc.atHomes(-1);
   // Distance to the next instruction of this block (from the current one on) naming R[g] in
   // any field; past the block: kMaxBlock + 1.
   uint32_t current = 0;
@@ -671,15 +669,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   };
   auto toCanonical = [&]() {  // on the main path
     canonical(rc);
-    const int nzGuest = rc.nzGuest;
-    rc.clear();
-    for (int k = 0; k < kCacheCount; ++k) {
-      rc.cached[kHomeOf[k]] = static_cast<int8_t>(k);
-      rc.holder[k] = kHomeOf[k];
-      rc.dirty[k] = true;
-    }
-    rc.nzGuest = nzGuest;
-    rc.nzStored = true;
+    rc.atHomes(rc.nzGuest);
   };
   auto storeNZ = [&]() {  // N/Z into State (before code that reads them there)
     RegisterCache s = rc;
