@@ -47,6 +47,13 @@ int main(int argc, char** argv) {
   auto parsed = parseOptions(argc, argv, exitCode);
   if (!parsed) return exitCode;
   Options& o = *parsed;
+  // Before the image is opened and locked: a SIGTERM while the machine is set up (a test, or a
+  // service manager, may send it as soon as the lock shows) must stop it cleanly, not kill it.
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
 
   auto rom = firmware::bootRom();
   auto patches = firmware::bootRomPatches();
@@ -134,12 +141,6 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "LEDs %s (%02XH)\n", bits, v);
     };
   }
-
-  struct sigaction sa {};
-  sa.sa_handler = onSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
 
   int status;
   if (!o.headless && !windowAvailable()) {
