@@ -30,6 +30,7 @@
 
 #define XBYAK_NO_OP_NAMES
 #include <xbyak/xbyak.h>
+#include <xbyak/xbyak_util.h>
 
 #include "emulator/base/isa.h"
 #include "emulator/machine/fp.h"
@@ -72,6 +73,14 @@ bool isSpecial(uint32_t ir) {
   return isa::p(ir) && isa::q(ir) && !isa::u(ir) && !isa::v(ir) && (ir & 0x30);
 }
 bool isBranch(uint32_t ir) { return isa::p(ir) && isa::q(ir) && isa::a(ir) != isa::F; }
+// A branch a block runs on past (its side exits): conditional, PC-relative, forward, without
+// link. On the path not taken the block goes on with its registers where they are, taken it
+// pays their write-back out of line. Oberon's IF and WHILE compile to such branches over the
+// code that follows, so a loop body becomes one block; a backward one (REPEAT, FOR) is mostly
+// taken and ends the block.
+bool isSideExit(uint32_t ir) {
+  return isBranch(ir) && isa::a(ir) != isa::T && isa::u(ir) && !isa::v(ir) && isa::branchOffset(ir) >= 0;
+}
 
 Shape shapeOf(uint32_t ir) {
   Shape s;
@@ -89,6 +98,16 @@ Shape shapeOf(uint32_t ir) {
   }
   return s;
 }
+
+// BMI2's RORX, SARX and SHLX (Haswell and later): shifts that leave their source alone.
+const bool kBmi2 = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tBMI2);
+// LAHF in 64-bit mode (CPUID 80000001H ECX bit 0; all but the first x86-64 processors): C and V
+// leave an ADD or SUB in one store (see storeCV).
+const bool kLahf = [] {
+  uint32_t r[4] = {};
+  Xbyak::util::Cpu::getCpuid(0x80000001u, r);
+  return (r[2] & 1u) != 0;
+}();
 
 using Xbyak::util::eax;
 using Xbyak::util::ecx;
@@ -121,6 +140,7 @@ constexpr int kH = offsetof(State, h);
 constexpr int kPc = offsetof(State, pc);
 constexpr int kC = offsetof(State, c);
 constexpr int kV = offsetof(State, v);
+static_assert(kC == kV + 1, "storeCV writes V and C with one 16-bit store");
 constexpr int kLeft = offsetof(State, left);
 constexpr int kFast = offsetof(State, fast);
 static_assert(sizeof(FastEntry) == 16);
@@ -352,7 +372,8 @@ const FastEntry* Translator::find(uint32_t pc) {
 
 void Translator::flush() {
   blocks_.clear();
-  for (uint16_t& m : codeMap_) m &= static_cast<uint16_t>(~(kBlocksMask | kStart));
+  segmentOwners_.clear();
+  for (uint16_t& m : codeMap_) m &= static_cast<uint16_t>(~(kBlocksMask | kStart | kSegment));
   for (FastEntry& f : state_.fast) f = FastEntry{kEmptyPc, 0, nullptr};
   protect(cache_, trampolineEnd_, kCacheBytes, PROT_NONE);
   used_ = trampolineEnd_;
@@ -372,10 +393,21 @@ void Translator::removeBlock(std::unordered_map<uint32_t, Block>::iterator it) {
   std::vector<uint32_t> work;
   for (;;) {
     const uint32_t pc = it->first;
-    if (pc < memory_.ramWords()) {
-      for (uint32_t w = pc; w < pc + it->second.length; ++w) --codeMap_[w];
-      codeMap_[pc] &= static_cast<uint16_t>(~kStart);
+    const Block& b = it->second;
+    for (uint32_t k = 0; k < b.segments; ++k) {
+      const Segment& g = b.segment[k];
+      if (g.start >= memory_.ramWords()) continue;  // ROM: never written, not in the code map
+      for (uint32_t w = g.start; w < g.start + g.count; ++w) --codeMap_[w];
+      if (k == 0) continue;
+      auto [from, to] = segmentOwners_.equal_range(g.start);
+      bool others = false;
+      for (auto o = from; o != to;) {
+        if (o->second == pc) o = segmentOwners_.erase(o);
+        else others = true, ++o;
+      }
+      if (!others) codeMap_[g.start] &= static_cast<uint16_t>(~kSegment);
     }
+    if (pc < memory_.ramWords()) codeMap_[pc] &= static_cast<uint16_t>(~kStart);
     FastEntry& f = state_.fast[pc & (kFastEntries - 1)];
     if (f.pc == pc) f = FastEntry{kEmptyPc, 0, nullptr};
     work.insert(work.end(), it->second.linkedFrom.begin(), it->second.linkedFrom.end());
@@ -392,14 +424,29 @@ void Translator::removeBlock(std::unordered_map<uint32_t, Block>::iterator it) {
 bool Translator::invalidateWord(uint32_t word) {
   if (word >= codeMap_.size() || (codeMap_[word] & kBlocksMask) == 0) return false;
   bool dropped = false;
-  // A block covering `word` starts at most kMaxBlock - 1 words before it.
+  // A run of a block's path covering `word` starts at most kMaxBlock - 1 words before it: at
+  // the block's PC (kStart), or for a later run where segmentOwners_ says (kSegment).
   const uint32_t first = word >= kMaxBlock - 1 ? word - (kMaxBlock - 1) : 0;
+  std::vector<uint32_t> owners;
   for (uint32_t s = first; s <= word && (codeMap_[word] & kBlocksMask) != 0; ++s) {
-    if (!mayStart(s)) continue;
-    auto it = blocks_.find(s);
-    if (it != blocks_.end() && s + it->second.length > word) {
-      removeBlock(it);
-      dropped = true;
+    if (codeMap_[s] & kStart) {
+      auto it = blocks_.find(s);
+      if (it != blocks_.end() && it->second.covers(word)) {
+        removeBlock(it);
+        dropped = true;
+      }
+    }
+    if (codeMap_[s] & kSegment) {
+      owners.clear();
+      auto [from, to] = segmentOwners_.equal_range(s);
+      for (auto o = from; o != to; ++o) owners.push_back(o->second);
+      for (uint32_t owner : owners) {
+        auto it = blocks_.find(owner);
+        if (it != blocks_.end() && it->second.covers(word)) {
+          removeBlock(it);
+          dropped = true;
+        }
+      }
     }
   }
   return dropped;
@@ -482,12 +529,46 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
   stats_.translating += std::chrono::steady_clock::now() - t0;
 }
 
+void Translator::pathAt(uint32_t pc, Path& path) const {
+  // A word already in this many blocks ends the path before it (the code map counts to 255).
+  constexpr uint32_t kMaxCover = 255 - kMaxBlock - 1;
+  path.n = 0;
+  path.segments = 0;
+  uint32_t at = pc;
+  while (path.n < kMaxBlock) {
+    uint32_t available = 0;
+    const uint32_t* words = wordsAt(at, available);
+    if (!words || isSpecial(words[0])) break;
+    if (at < codeMap_.size() && (codeMap_[at] & kBlocksMask) >= kMaxCover) break;
+    const uint32_t ir = words[0];
+    if (path.n == 0 || path.pc[path.n - 1] + 1 != at) path.segment[path.segments++] = Segment{at, 0};
+    ++path.segment[path.segments - 1].count;
+    path.pc[path.n] = at;
+    path.word[path.n++] = ir;
+    if (!isBranch(ir) || isSideExit(ir)) {
+      ++at;
+      continue;
+    }
+    // A plain jump: its target becomes the next run, unless the path already has that code
+    // (a loop: the jump goes to its block), or there is no run left.
+    if (isa::a(ir) != isa::T || !isa::u(ir) || isa::v(ir) || path.segments == kMaxSegments) break;
+    const uint32_t target = at + 1 + static_cast<uint32_t>(isa::branchOffset(ir));
+    bool onPath = false;
+    for (uint32_t k = 0; k < path.segments; ++k)
+      onPath = onPath || target - path.segment[k].start < path.segment[k].count;
+    if (onPath) break;
+    at = target;
+  }
+}
+
 uint32_t Translator::blockLength(uint32_t pc) const {
   uint32_t available = 0;
   const uint32_t* words = wordsAt(pc, available);
   uint32_t n = 0;
-  while (words && n < kMaxBlock && n < available && !isSpecial(words[n]))
-    if (isBranch(words[n++])) break;
+  while (words && n < kMaxBlock && n < available && !isSpecial(words[n])) {
+    const uint32_t ir = words[n++];
+    if (isBranch(ir) && !isSideExit(ir)) break;
+  }
   return n;
 }
 
@@ -529,18 +610,22 @@ struct RegisterCache {
 }  // namespace
 
 Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<uint32_t>& successors) {
-  const uint32_t n = blockLength(pc);
+  Path path;
+  pathAt(pc, path);
+  const uint32_t n = path.n;
   if (n == 0) return nullptr;
-  uint32_t available = 0;
-  const uint32_t* words = wordsAt(pc, available);
+  const uint32_t* const words = path.word.data();
   const bool endsInBranch = isBranch(words[n - 1]);
+  // A plain jump inside the path (pathAt went on at its target): no code at all.
+  auto followed = [&](uint32_t i) { return i + 1 < n && isBranch(words[i]) && !isSideExit(words[i]); };
 
-  // C/V liveness, backwards: setc/seto are emitted only if something may read C or V before the
+  // C/V liveness, backwards: storeCV is emitted only if something may read C or V before the
   // next write: a later instruction, or the state at an exit (the block's end, or the early exit
   // a load or store may take).
   std::array<bool, kMaxBlock> needCV{};
   bool cvLive = true;
   for (uint32_t i = n; i-- > 0;) {
+    if (followed(i)) continue;
     Shape s = shapeOf(words[i]);
     needCV[i] = s.writesCV && cvLive;
     if (s.writesCV) cvLive = false;
@@ -551,12 +636,13 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   // Out-of-line paths, emitted after the block: the slow side of a load or store (outside RAM,
   // or a store into a word the code map marks), the lookup table's miss of an indirect branch.
   struct Cold {
-    enum Kind { load, store, miss } kind;
+    enum Kind { load, store, miss, side } kind;
     size_t slow = 0, attention = 0;  // forward jumps into the path (Emitter::jumpForward)
     const uint8_t* done = nullptr;   // where the main path goes on
     Xbyak::Reg32 reg;                // a load's destination, a store's value
     bool isByte = false;
     uint32_t i = 0;                  // the instruction
+    uint32_t target = 0;             // a side exit's branch target
   };
   std::array<Cold, kMaxBlock + 1> cold;
   size_t coldCount = 0;
@@ -583,6 +669,14 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       if (isa::a(w) == g || isa::b(w) == g || isa::c(w) == g) return j - current;
     }
     return kMaxBlock + 1;
+  };
+  // Whether an instruction after the current one names R[g].
+  auto usedAfter = [&](uint32_t g) {
+    for (uint32_t j = current + 1; j < n; ++j) {
+      const uint32_t w = words[j];
+      if (isa::a(w) == g || isa::b(w) == g || isa::c(w) == g) return true;
+    }
+    return false;
   };
   // A cache register for R[g]: R0..R5 go to their homes; others to a free one, else to the one
   // whose register is needed latest (Belady's choice: a value not needed again in the block
@@ -637,6 +731,20 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
     }
     rc.dirty[k] = true;
     return cacheReg(k);
+  };
+  // A register read once and not again in the block, and in State (not cached): read there as
+  // the instruction's memory operand rather than loaded into a cache register, which would
+  // have to evict another (a store, and for a home a reload when the block leaves).
+  auto fromMemory = [&](uint32_t g) { return !pinned(g) && rc.cached[g] < 0 && !usedAfter(g); };
+  // Likewise a value written and not read again in the block, when every cache register is
+  // taken: computed in eax and stored to State at once (`through`). N and Z are R[g]'s.
+  auto through = [&](uint32_t g) {
+    if (pinned(g) || rc.cached[g] >= 0 || usedAfter(g)) return false;
+    for (int k = 0; k < kCacheCount; ++k)
+      if (rc.holder[k] < 0) return false;
+    rc.nzGuest = static_cast<int>(g);
+    rc.nzStored = false;
+    return true;
   };
   // Brings State up to date as of `s` (movs only; edx is the one scratch register it uses).
   auto writeBack = [&](const RegisterCache& s) {
@@ -743,9 +851,14 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
     switch (cond & 7) {
       case 0: e.mov(eax, dword[rbx + kNv]); e.shr(eax, 31); break;
       case 1: zflag(eax); break;
-      case 2: e.movzx(eax, byte[rbx + kC]); break;
+      case 2: e.movzx(eax, byte[rbx + kC]); e.and_(eax, 1); break;
       case 3: e.movzx(eax, byte[rbx + kV]); break;
-      case 4: zflag(eax); e.or_(al, byte[rbx + kC]); break;
+      case 4:
+        zflag(eax);
+        e.movzx(ecx, byte[rbx + kC]);
+        e.and_(ecx, 1);
+        e.or_(eax, ecx);
+        break;
       case 5: e.mov(eax, dword[rbx + kNv]); e.shr(eax, 31); e.xor_(al, byte[rbx + kV]); break;
       case 6:
         e.mov(eax, dword[rbx + kNv]);
@@ -768,26 +881,66 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
         Emitter::NS, Emitter::NE, Emitter::AE, Emitter::NO, Emitter::A,  Emitter::GE, Emitter::G,  Emitter::Always};
     return e.jumpForward(kHost[cond & 15]);
   };
+  // Jumps when RISC5's condition `cond` (neither T nor F) holds: from the host flags when the
+  // instruction before was the ADD/SUB that set them all (Oberon's compare-and-branch), MI and
+  // EQ from the register holding N/Z's value, CS and VS from their bytes, the others computed
+  // from State. Returns the jump (Emitter::jumpForward).
+  auto jumpIf = [&](uint32_t cond, bool fromHost) -> size_t {
+    if (fromHost) return jumpIfHost(cond);
+    const bool negated = cond & 8;
+    switch (cond & 7) {
+      case 0:
+      case 1: {
+        const int g = rc.nzGuest;
+        if (g >= 0 && pinned(g)) e.test(*pinned(g), *pinned(g));
+        else if (g >= 0 && rc.cached[g] >= 0) e.test(cacheReg(rc.cached[g]), cacheReg(rc.cached[g]));
+        else if (g >= 0) e.cmp(reg(g), 0);
+        else e.cmp(dword[rbx + ((cond & 7) == 0 ? kNv : kZv)], 0);
+        if ((cond & 7) == 0) return e.jumpForward(negated ? Emitter::NS : Emitter::S);
+        return e.jumpForward(negated ? Emitter::NE : Emitter::E);
+      }
+      case 2:
+      case 3:
+        if ((cond & 7) == 2) e.test(byte[rbx + kC], 1);  // C is bit 0 of its byte
+        else e.cmp(byte[rbx + kV], 0);
+        return e.jumpForward(negated ? Emitter::E : Emitter::NE);
+      default:
+        storeNZ();  // condition() reads N and Z from State
+        condition(cond);
+        e.test(eax, eax);
+        return e.jumpForward(Emitter::NE);
+    }
+  };
 
   // R.a := R.b op (R.c, or the immediate when c < 0), computed in R.a's own register where that
   // cannot overwrite an operand first (x86's two-operand form), else in eax. op(w, s) emits the
-  // operation on w with s the operand's register, or null for the immediate.
+  // operation on w with s the operand (a register, or State for fromMemory), or null for the
+  // immediate.
   auto binary = [&](uint32_t a, uint32_t b, int c, auto&& op) {
-    Xbyak::Reg32 sb = src(b);
+    const bool bMem = fromMemory(b), cMem = c >= 0 && fromMemory(static_cast<uint32_t>(c));
+    Xbyak::Reg32 sb = bMem ? eax : src(b);
     Xbyak::Reg32 sc = sb;
-    if (c >= 0) {
+    const Xbyak::Address cState = reg(c >= 0 ? static_cast<uint32_t>(c) : 0);
+    if (c >= 0 && !cMem) {
       sc = src(static_cast<uint32_t>(c));
       // Loading R.c into its home may have taken the register R.b was in (written back first).
-      if (!pinned(b) && (rc.cached[b] < 0 || cacheReg(rc.cached[b]).getIdx() != sb.getIdx())) {
+      if (!bMem && !pinned(b) && (rc.cached[b] < 0 || cacheReg(rc.cached[b]).getIdx() != sb.getIdx())) {
         e.loadState(eax, regAt(b));
         sb = eax;
       }
     }
-    const Xbyak::Reg32 d = dst(a);  // may write a register back, never changes one
-    const Xbyak::Reg32* operand = c >= 0 ? &sc : nullptr;
-    if (d.getIdx() == sb.getIdx()) {
+    const bool toState = through(a);
+    const Xbyak::Reg32 d = toState ? eax : dst(a);  // dst may write a register back, never changes one
+    const Xbyak::Operand* operand = c < 0 ? nullptr : cMem ? static_cast<const Xbyak::Operand*>(&cState) : &sc;
+    const bool dIsC = c >= 0 && !cMem && d.getIdx() == sc.getIdx();
+    if (bMem) {
+      const Xbyak::Reg32 w = dIsC ? eax : d;
+      e.loadState(w, regAt(b));
+      op(w, operand);
+      if (w.getIdx() != d.getIdx()) e.mov(d, w);
+    } else if (d.getIdx() == sb.getIdx()) {
       op(d, operand);
-    } else if (c >= 0 && d.getIdx() == sc.getIdx()) {
+    } else if (dIsC) {
       if (sb.getIdx() != eax.getIdx()) e.mov(eax, sb);
       op(eax, operand);
       e.mov(d, eax);
@@ -795,6 +948,53 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       e.mov(d, sb);
       op(d, operand);
     }
+    if (toState) e.storeState(regAt(a), eax);
+  };
+  // R.a := f(R.b) by an instruction that leaves its source alone (LEA, RORX, SARX, SHLX, IMUL
+  // with an immediate), so that no copy of R.b comes first: one instruction less on the path
+  // from R.b to its users (hosts without move elimination pay a cycle for every mov). emit(d, s):
+  // s is R.b's register, or for `anyOperand` State's word where fromMemory.
+  auto nonDestructive = [&](uint32_t a, uint32_t b, bool anyOperand, auto&& emit) {
+    const Xbyak::Address bState = reg(b);
+    const bool bMem = anyOperand && fromMemory(b);
+    const Xbyak::Reg32 sb = bMem ? eax : src(b);
+    const bool toState = through(a);
+    const Xbyak::Reg32 d = toState ? eax : dst(a);  // may take sb's register: its value stays
+    if (bMem) emit(d, bState);
+    else emit(d, sb);
+    if (toState) e.storeState(regAt(a), eax);
+  };
+  // R.a := R.b + R.c by LEA (no flags).
+  auto leaSum = [&](uint32_t a, uint32_t b, uint32_t c) {
+    Xbyak::Reg32 sb = src(b);
+    const Xbyak::Reg32 sc = src(c);
+    if (!pinned(b) && (rc.cached[b] < 0 || cacheReg(rc.cached[b]).getIdx() != sb.getIdx())) {
+      e.loadState(eax, regAt(b));  // as in binary: loading R.c took R.b's register
+      sb = eax;
+    }
+    const bool toState = through(a);
+    const Xbyak::Reg32 d = toState ? eax : dst(a);
+    e.lea(d, ptr[sb.cvt64() + sc.cvt64()]);
+    if (toState) e.storeState(regAt(a), eax);
+  };
+  // C and V from the host's CF and OF, after an ADD or SUB (and only movs since): with LAHF in
+  // one store of ax, V's byte from al and C's from ah (CF is bit 0 of LAHF's image: readers mask
+  // it), where two SETcc to memory took two stores; stores are what a block has most of.
+  auto storeCV = [&]() {
+    if (kLahf) {
+      e.lahf();
+      e.seto(al);
+      e.mov(Xbyak::util::word[rbx + kV], Xbyak::util::ax);
+    } else {
+      e.setc(byte[rbx + kC]);
+      e.seto(byte[rbx + kV]);
+    }
+  };
+  // R[g] used where it is, without changing the cache: its register, or State.
+  auto withValue = [&](uint32_t g, auto&& use) {
+    if (const Xbyak::Reg32* p = pinned(g)) use(*p);
+    else if (rc.cached[g] >= 0) use(cacheReg(rc.cached[g]));
+    else use(reg(g));
   };
 
   // Entry: the whole block's count, or back to the dispatcher (which runs the tail exactly).
@@ -803,7 +1003,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
 
   int flagsFrom = -1;  // the instruction whose ADD/SUB left its flags in the host's, or -1
   for (uint32_t i = 0; i < n; ++i) {
-    const uint32_t ir = words[i], ipc = pc + i;
+    const uint32_t ir = words[i], ipc = path.pc[i];
     const uint32_t a = isa::a(ir), b = isa::b(ir), c = isa::c(ir);
     const bool q = isa::q(ir), u = isa::u(ir), v = isa::v(ir);
     const bool hostFlags = flagsFrom >= 0 && static_cast<uint32_t>(flagsFrom) + 1 == i;
@@ -814,11 +1014,23 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       switch (isa::op(ir)) {
         case isa::Op::MOV:
           if (q) {
-            e.mov(dst(a), u ? isa::imm16(ir) << 16 : imm);
+            const uint32_t value = u ? isa::imm16(ir) << 16 : imm;
+            if (through(a)) e.storeState(regAt(a), value);
+            else e.mov(dst(a), value);
           } else if (!u) {
-            const Xbyak::Reg32 s = src(c);
-            const Xbyak::Reg32 d = dst(a);
-            if (s.getIdx() != d.getIdx()) e.mov(d, s);
+            if (fromMemory(c)) {
+              e.loadState(eax, regAt(c));
+              if (through(a)) e.storeState(regAt(a), eax);
+              else e.mov(dst(a), eax);
+            } else {
+              const Xbyak::Reg32 s = src(c);
+              if (through(a)) {
+                e.storeState(regAt(a), s);
+              } else {
+                const Xbyak::Reg32 d = dst(a);
+                if (s.getIdx() != d.getIdx()) e.mov(d, s);
+              }
+            }
           } else if (!v) {
             e.mov(dst(a), dword[rbx + kH]);
           } else {  // MOV' with v: the flags and the core's version
@@ -831,6 +1043,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
             e.shl(ecx, 30);
             e.or_(eax, ecx);
             e.movzx(ecx, byte[rbx + kC]);
+            e.and_(ecx, 1);
             e.shl(ecx, 29);
             e.or_(eax, ecx);
             e.movzx(ecx, byte[rbx + kV]);
@@ -844,7 +1057,35 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
         case isa::Op::ASR:
         case isa::Op::ROR: {
           const isa::Op op = isa::op(ir);
-          binary(a, b, q ? -1 : static_cast<int>(c), [&](const Xbyak::Reg32& w, const Xbyak::Reg32* s) {
+          if (kBmi2 && (q || op != isa::Op::ROR)) {
+            // Non-destructive forms; x86 takes a count in ecx modulo 32, as RISC5.v's shifter.
+            const uint8_t n5 = imm & 31;
+            if (!q) {
+              if (fromMemory(c)) e.loadState(ecx, regAt(c));
+              else e.mov(ecx, src(c));
+            } else if (op != isa::Op::ROR && !(op == isa::Op::LSL && n5 <= 3)) {
+              e.mov(ecx, n5);
+            }
+            const bool leaForm = q && op == isa::Op::LSL && n5 <= 3;
+            nonDestructive(a, b, !leaForm, [&](const Xbyak::Reg32& d, const Xbyak::Operand& s) {
+              if (leaForm) {
+                const Xbyak::Reg64 sb = static_cast<const Xbyak::Reg32&>(s).cvt64();
+                if (n5 == 0) {
+                  if (d.getIdx() != sb.getIdx()) e.mov(d, sb.cvt32());
+                } else {
+                  e.lea(d, ptr[sb * (1 << n5)]);
+                }
+              } else if (op == isa::Op::ROR) {
+                e.rorx(d, s, n5);
+              } else if (op == isa::Op::LSL) {
+                e.shlx(d, s, ecx);
+              } else {
+                e.sarx(d, s, ecx);
+              }
+            });
+            break;
+          }
+          binary(a, b, q ? -1 : static_cast<int>(c), [&](const Xbyak::Reg32& w, const Xbyak::Operand* s) {
             if (!s) {
               const uint8_t n5 = imm & 31;
               if (op == isa::Op::LSL) e.shl(w, n5);  // by 0: flags unchanged, as they must be
@@ -864,7 +1105,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
         case isa::Op::IOR:
         case isa::Op::XOR: {
           const isa::Op op = isa::op(ir);
-          binary(a, b, q ? -1 : static_cast<int>(c), [&](const Xbyak::Reg32& w, const Xbyak::Reg32* s) {
+          binary(a, b, q ? -1 : static_cast<int>(c), [&](const Xbyak::Reg32& w, const Xbyak::Operand* s) {
             if (!s) {
               if (op == isa::Op::AND) e.and_(w, imm);
               else if (op == isa::Op::ANN) e.and_(w, ~imm);
@@ -882,11 +1123,33 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
         case isa::Op::ADD:
         case isa::Op::SUB: {
           const bool add = isa::op(ir) == isa::Op::ADD;
-          binary(a, b, q ? -1 : static_cast<int>(c), [&](const Xbyak::Reg32& w, const Xbyak::Reg32* s) {
-            if (u) {  // carry in: CF := C (neg sets CF for a non-zero operand)
-              e.movzx(edx, byte[rbx + kC]);
-              e.neg(edx);
+          // Flags read: C/V (needCV), or all of them by the branch after (hostFlags there).
+          const bool flagsRead = needCV[i] || (i + 1 < n && isBranch(words[i + 1]));
+          if (!u && !fromMemory(b) && (q ? !flagsRead || !add : add && !flagsRead && !fromMemory(c))) {
+            // The sum by LEA when no flag is read; a SUB of a constant whose flags are read by
+            // LEA and a CMP of R.b (x86 sets the flags of sub for cmp): the branch then waits
+            // for R.b alone, not for a copy of it.
+            if (!q) {
+              leaSum(a, b, c);
+              flagsFrom = -1;
+              break;
             }
+            const int32_t k = static_cast<int32_t>(add ? imm : 0u - imm);
+            nonDestructive(a, b, false, [&](const Xbyak::Reg32& d, const Xbyak::Operand& s) {
+              const Xbyak::Reg32& sb = static_cast<const Xbyak::Reg32&>(s);
+              if (d.getIdx() == sb.getIdx()) {
+                add ? e.add(d, imm) : e.sub(d, imm);
+              } else {
+                e.lea(d, ptr[sb.cvt64() + k]);
+                if (flagsRead) e.cmp(sb, imm);
+              }
+            });
+            if (needCV[i]) storeCV();
+            flagsFrom = flagsRead ? static_cast<int>(i) : -1;
+            break;
+          }
+          binary(a, b, q ? -1 : static_cast<int>(c), [&](const Xbyak::Reg32& w, const Xbyak::Operand* s) {
+            if (u) e.bt(Xbyak::util::word[rbx + kC], 0);  // carry in: CF := C
             if (!s) {
               if (u) add ? e.adc(w, imm) : e.sbb(w, imm);
               else add ? e.add(w, imm) : e.sub(w, imm);
@@ -894,33 +1157,58 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
               if (u) add ? e.adc(w, *s) : e.sbb(w, *s);
               else add ? e.add(w, *s) : e.sub(w, *s);
             }
-            if (needCV[i]) {
-              e.setc(byte[rbx + kC]);
-              e.seto(byte[rbx + kV]);
-            }
           });
+          if (needCV[i]) storeCV();  // after binary's movs, which keep the host flags
           flagsFrom = static_cast<int>(i);  // movs only from here to the next instruction
           break;
         }
         case isa::Op::MUL: {
+          if (!u) {
+            // Signed: H from edx:eax, the low word by a second IMUL into R.a's register (3
+            // cycles from the operands, where edx:eax and a copy out of eax take 5).
+            withValue(b, [&](const Xbyak::Operand& x) { e.mov(eax, x); });
+            if (q) {
+              e.mov(ecx, imm);
+              e.imul(ecx);
+            } else {
+              withValue(c, [&](const Xbyak::Operand& y) { e.imul(y); });
+            }
+            e.mov(dword[rbx + kH], edx);
+            if (q) {
+              nonDestructive(a, b, true, [&](const Xbyak::Reg32& d, const Xbyak::Operand& s) {
+                e.imul(d, s, static_cast<int>(imm));
+              });
+            } else {
+              binary(a, b, static_cast<int>(c), [&](const Xbyak::Reg32& w, const Xbyak::Operand* s) {
+                e.imul(w, *s);
+              });
+            }
+            break;
+          }
+          // Operands read only here come straight from State (fromMemory).
+          if (fromMemory(b)) e.loadState(eax, regAt(b));
+          else e.mov(eax, src(b));
+          const bool cMem = !q && fromMemory(c);
           if (u) {  // an unsigned x times a signed y: 64-bit
-            e.mov(eax, src(b));
             if (q) e.mov(rcx, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(imm))));
+            else if (cMem) e.movsxd(rcx, reg(c));
             else e.movsxd(rcx, src(c));  // y is signed in both modes (Multiplier.v)
             e.imul(rax, rcx);
             e.mov(rdx, rax);
             e.shr(rdx, 32);
           } else {  // signed: edx:eax
-            e.mov(eax, src(b));
             if (q) {
               e.mov(ecx, imm);
               e.imul(ecx);
+            } else if (cMem) {
+              e.imul(reg(c));
             } else {
               e.imul(src(c));
             }
           }
           e.mov(dword[rbx + kH], edx);
-          e.mov(dst(a), eax);
+          if (through(a)) e.storeState(regAt(a), eax);
+          else e.mov(dst(a), eax);
           break;
         }
         case isa::Op::DIV:
@@ -1020,6 +1308,18 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       }
     } else if (isa::a(ir) == isa::F) {
       // "Never": no jump and no link (the interpreter's nop).
+    } else if (followed(i)) {
+      // Nothing: the path goes on at the jump's target.
+    } else if (i + 1 < n) {
+      // A side exit (isSideExit): taken, the registers go back to their homes out of line and
+      // the rest of the block's count is given back; not taken, the block runs on.
+      const uint32_t target = ipc + 1 + static_cast<uint32_t>(isa::branchOffset(ir));
+      Cold& side = cold[coldCount++];
+      side.kind = Cold::side;
+      side.slow = jumpIf(isa::a(ir), hostFlags);
+      side.i = i;
+      side.target = target;
+      exitState[i] = rc;
     } else {
       // The branch that ends the block. Link: R15 := PC+1 as a byte address, N/Z from it.
       const uint32_t cond = isa::a(ir), next = ipc + 1;
@@ -1028,39 +1328,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       toCanonical();  // movs only: the host flags survive it
       const RegisterCache clean = rc;
       size_t notTaken = 0;
-      if (cond != isa::T) {
-        // Jump to notTaken unless cond holds: from the host flags when the instruction before
-        // was the ADD/SUB that set them all (Oberon's compare-and-branch), MI and EQ from the
-        // register holding N/Z's value, CS and VS from their bytes, the others computed.
-        const bool negated = cond & 8;
-        if (hostFlags) {
-          notTaken = jumpIfHost(cond ^ 8);
-        } else {
-          switch (cond & 7) {
-            case 0:
-            case 1: {
-              const int g = rc.nzGuest;
-              if (g >= 0 && pinned(g)) e.test(*pinned(g), *pinned(g));
-              else if (g >= 0 && rc.cached[g] >= 0) e.test(cacheReg(rc.cached[g]), cacheReg(rc.cached[g]));
-              else if (g >= 0) e.cmp(reg(g), 0);
-              else e.cmp(dword[rbx + ((cond & 7) == 0 ? kNv : kZv)], 0);
-              if ((cond & 7) == 0) notTaken = e.jumpForward(negated ? Emitter::S : Emitter::NS);
-              else notTaken = e.jumpForward(negated ? Emitter::E : Emitter::NE);
-              break;
-            }
-            case 2:
-            case 3:
-              e.cmp(byte[rbx + ((cond & 7) == 2 ? kC : kV)], 0);
-              notTaken = e.jumpForward(negated ? Emitter::NE : Emitter::E);
-              break;
-            default:
-              condition(cond);
-              e.test(eax, eax);
-              notTaken = e.jumpForward(Emitter::E);
-              break;
-          }
-        }
-      }
+      if (cond != isa::T) notTaken = jumpIf(cond ^ 8, hostFlags);
       // Link: R15 and N/Z straight into State (positive and non-zero: nv = zv = the address).
       auto link = [&]() {
         e.storeState(regAt(15), next * 4);
@@ -1095,7 +1363,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   }
   if (!endsInBranch) {
     toCanonical();
-    gotoNext(pc + n);
+    gotoNext(path.pc[n - 1] + 1);
   }
 
   e.bind(noBudget);
@@ -1132,6 +1400,12 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
         e.mov(dword[rbx + kPc], eax);
         e.jmp(exit_, near);
         break;
+      case Cold::side:
+        e.bind(path.slow);
+        canonical(exitState[path.i]);
+        e.add(r14, static_cast<int>(n - (path.i + 1)));
+        gotoNext(path.target);
+        break;
     }
   }
   for (uint32_t i = 0; i < n; ++i) {
@@ -1144,18 +1418,24 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
     if (!used) continue;
     canonical(exitState[i]);
     if (n - (i + 1) > 0) e.add(r14, static_cast<int>(n - (i + 1)));
-    e.mov(dword[rbx + kPc], pc + i + 1);
+    e.mov(dword[rbx + kPc], path.pc[i] + 1);
     e.jmp(exit_, near);
   }
   e.align(16);
   used_ = static_cast<size_t>(e.getCurr() - cache_);
 
-  if (pc < memory_.ramWords()) {
-    for (uint32_t w = pc; w < pc + n; ++w) ++codeMap_[w];
-    codeMap_[pc] |= kStart;
+  for (uint32_t k = 0; k < path.segments; ++k) {
+    const Segment& g = path.segment[k];
+    if (g.start >= memory_.ramWords()) continue;  // ROM
+    for (uint32_t w = g.start; w < g.start + g.count; ++w) ++codeMap_[w];
+    if (k > 0) {
+      codeMap_[g.start] |= kSegment;
+      segmentOwners_.emplace(g.start, pc);
+    }
   }
+  if (pc < memory_.ramWords()) codeMap_[pc] |= kStart;
   Block& blk = blocks_[pc];
-  blk = Block{cache_ + at, n, {}};
+  blk = Block{cache_ + at, n, path.segments, path.segment, {}};
   if (selfLink) link(blk, pc);
   if (links_) {
     if (auto it = links_->waiting.find(pc); it != links_->waiting.end()) {
@@ -1173,11 +1453,15 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   // of a call, the continuation of a block cut at kMaxBlock (not what follows a jump or return:
   // often data, and translated data makes stores into it slow).
   const uint32_t last = words[n - 1];
+  const uint32_t after = path.pc[n - 1] + 1;
+  for (uint32_t i = 0; i + 1 < n; ++i)
+    if (isSideExit(words[i]))
+      successors.push_back(path.pc[i] + 1 + static_cast<uint32_t>(isa::branchOffset(words[i])));
   if (endsInBranch) {
-    if (isa::u(last)) successors.push_back(pc + n + static_cast<uint32_t>(isa::branchOffset(last)));
-    if (isa::a(last) != isa::T || isa::v(last)) successors.push_back(pc + n);
+    if (isa::u(last)) successors.push_back(after + static_cast<uint32_t>(isa::branchOffset(last)));
+    if (isa::a(last) != isa::T || isa::v(last)) successors.push_back(after);
   } else if (n == kMaxBlock) {
-    successors.push_back(pc + n);
+    successors.push_back(after);
   }
   return &blk;
 }
@@ -1240,7 +1524,7 @@ void Translator::storeState() {
   cpu_.H = state_.h;
   cpu_.N = state_.nv >> 31;
   cpu_.Z = state_.zv == 0;
-  cpu_.C = state_.c != 0;
+  cpu_.C = (state_.c & 1) != 0;  // translated code keeps LAHF's image there (storeCV)
   cpu_.V = state_.v != 0;
 }
 
@@ -1420,10 +1704,17 @@ bool Translator::shadowCompare(uint32_t startPc, uint64_t ran, bool translated,
   difference_.what = what;
   difference_.blockPc = startPc;
   difference_.translated = translated;
-  uint32_t available = 0;
-  const uint32_t* words = wordsAt(startPc, available);
-  const uint32_t count = std::min(translated ? blockLength : 1u, available);
-  if (words) difference_.words.assign(words, words + count);
+  difference_.words.clear();
+  difference_.pcs.clear();
+  if (translated) {
+    Path path;
+    pathAt(startPc, path);
+    difference_.words.assign(path.word.begin(), path.word.begin() + std::min(path.n, blockLength));
+    difference_.pcs.assign(path.pc.begin(), path.pc.begin() + std::min(path.n, blockLength));
+  } else if (uint32_t available = 0; const uint32_t* words = wordsAt(startPc, available)) {
+    difference_.words.assign(words, words + std::min(1u, available));
+    difference_.pcs.push_back(startPc);
+  }
   cpu_.fault = CpuFault::lockstepDifference;
   return false;
 }
@@ -1433,7 +1724,7 @@ std::string LockstepDifference::report() const {
   o << "lockstep: first difference after the " << (translated ? "translated block" : "interpreted step")
     << " at " << std::hex << std::uppercase << blockPc * 4 << "H: " << what << "\n";
   for (size_t i = 0; i < words.size(); ++i) {
-    const uint32_t address = (blockPc + static_cast<uint32_t>(i)) * 4;
+    const uint32_t address = (i < pcs.size() ? pcs[i] : blockPc + static_cast<uint32_t>(i)) * 4;
     char line[32];
     std::snprintf(line, sizeof line, "  %08X  %08X  ", address, words[i]);
     o << line << assembler::disassemble(words[i], address) << "\n";

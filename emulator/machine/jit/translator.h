@@ -4,8 +4,10 @@
 // by fewer than kHotAfter branches), special instructions (RTI, STI, CLI), the tail of a budget
 // shorter than the next block, and a PC outside memory.
 //
-// A block starts at any PC and runs straight on to its first branch (included), at most
-// kMaxBlock instructions, ending before a special instruction or the end of RAM/ROM. Its entry
+// A block starts at any PC and follows one path through the code (Translator::Path): on past
+// forward conditional branches (side exits) and into the targets of plain jumps (B), to the
+// first other branch (included), at most kMaxBlock instructions, ending before a special
+// instruction or the end of RAM/ROM. Its entry
 // subtracts its length from the budget, or leaves to the dispatcher when the budget is short,
 // so run(budget) executes exactly `budget` instructions. Exits that may come early (a load or
 // store outside RAM after which a device asked to stop; a store into translated code) give the
@@ -14,6 +16,7 @@
 // Only built on x86-64 with Xbyak (CMake option OBERON_JIT); Cpu::setMode reports otherwise.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -37,14 +40,14 @@ struct FastEntry {
 inline constexpr uint32_t kFastEntries = 1u << 14;
 
 // Guest state as translated code sees it: rbx points here. N and Z are kept as the interpreter
-// keeps them (nv: the sign gives N, zv: zero gives Z), C and V as 0/1 bytes. R13 (SB) and R14
+// keeps them (nv: the sign gives N, zv: zero gives Z), V as a 0/1 byte, C as bit 0 of its byte. R13 (SB) and R14
 // (SP) live in r15d and ebp while translated code runs, and here otherwise.
 struct State {
   uint32_t r[16];
   uint32_t nv, zv;
   uint32_t h;
   uint32_t pc;   // word address
-  uint8_t c, v;
+  uint8_t v, c;  // adjacent, in this order: translated code stores both at once (storeCV)
   uint8_t pad[6];
   int64_t left;  // instructions left in this run() (r14 while translated code runs)
   FastEntry fast[kFastEntries];  // addressed from rbx, so that no register holds its base
@@ -69,6 +72,7 @@ struct LockstepDifference {
   uint32_t blockPc = 0;         // word address the step started at
   bool translated = false;      // a translated block (else an interpreter stretch)
   std::vector<uint32_t> words;  // the block's instruction words
+  std::vector<uint32_t> pcs;    // and their word addresses (a block's path may jump)
   std::string report() const;   // multi-line, with a disassembly of the block
 };
 
@@ -78,6 +82,7 @@ struct BatchLinks;
 class Translator {
  public:
   static constexpr uint32_t kMaxBlock = 64;                 // instructions per block
+  static constexpr uint32_t kMaxSegments = 4;               // runs of consecutive words in one
   static constexpr size_t kCacheBytes = size_t{64} << 20;   // the code cache's bound
   // A block is translated once its start was reached kHotAfter times by a branch; before, the
   // interpreter runs it at full speed: translating costs ~3 us a block (Xbyak's encoding, and an
@@ -108,16 +113,36 @@ class Translator {
   // interpreter has decoded it, whether it is framebuffer, whether a block starts there (so
   // that the dispatcher asks the hash map only then). Stores into a word with any bit set take
   // the slow path (helperAttention).
-  static constexpr uint16_t kBlocksMask = 0xFF, kDecoded = 0x100, kDisplay = 0x200, kStart = 0x400;
+  // kSegment: a later run of some block's path starts there (segmentOwners_ says whose).
+  static constexpr uint16_t kBlocksMask = 0xFF, kDecoded = 0x100, kDisplay = 0x200, kStart = 0x400,
+                            kSegment = 0x800;
   const Stats& stats() const { return stats_; }
   bool lockstep() const { return lockstep_; }
   const LockstepDifference& difference() const { return difference_; }
 
  private:
+  struct Segment {
+    uint32_t start = 0, count = 0;  // words [start, start + count)
+  };
+  // A block's instructions in the order they run: the path from its PC, in at most
+  // kMaxSegments runs of consecutive words (a plain jump B starts the next run at its target).
+  struct Path {
+    uint32_t n = 0;
+    std::array<uint32_t, kMaxBlock> pc{}, word{};
+    uint32_t segments = 0;
+    std::array<Segment, kMaxSegments> segment{};
+  };
   struct Block {
     const uint8_t* code;
-    uint32_t length;                    // instructions = words covered
+    uint32_t length;                    // instructions (= words covered, some maybe twice)
+    uint32_t segments;
+    std::array<Segment, kMaxSegments> segment;
     std::vector<uint32_t> linkedFrom;   // blocks (by PC) whose code jumps straight into this one
+    bool covers(uint32_t word) const {
+      for (uint32_t k = 0; k < segments; ++k)
+        if (word - segment[k].start < segment[k].count) return true;
+      return false;
+    }
   };
 
   const FastEntry* find(uint32_t pc);
@@ -125,7 +150,8 @@ class Translator {
   bool mayStart(uint32_t pc) const { return pc >= codeMap_.size() || (codeMap_[pc] & kStart); }
   const FastEntry* translate(uint32_t pc);
   void translateBatch(std::vector<uint32_t>& work);
-  uint32_t blockLength(uint32_t pc) const;  // as translate() would cut it; 0: untranslatable
+  uint32_t blockLength(uint32_t pc) const;  // > 0: translatable (the dispatcher's quick test)
+  void pathAt(uint32_t pc, Path& path) const;  // the block translate() makes at pc
   Block* emitBlock(Emitter& e, uint32_t pc, std::vector<uint32_t>& successors);
   void flush();
   void removeBlock(std::unordered_map<uint32_t, Block>::iterator it);
@@ -162,6 +188,7 @@ class Translator {
   const uint8_t* attentionStub_ = nullptr;
   BatchLinks* links_ = nullptr;  // while a batch is translated (not in lockstep)
   std::unordered_map<uint32_t, Block> blocks_;
+  std::unordered_multimap<uint32_t, uint32_t> segmentOwners_;  // later runs' first word -> block
   std::vector<uint16_t> codeMap_;  // per RAM word: kBlocksMask, kDecoded, kDisplay
   std::vector<uint16_t> heat_ = std::vector<uint16_t>(kHeatEntries, 0);
   std::vector<uint32_t> pending_;  // hot blocks waiting for their batch
