@@ -916,7 +916,9 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   // cannot overwrite an operand first (x86's two-operand form), else in eax. op(w, s) emits the
   // operation on w with s the operand (a register, or State for fromMemory), or null for the
   // immediate.
-  auto binary = [&](uint32_t a, uint32_t b, int c, auto&& op) {
+  // `commutative` (op(x, y) = op(y, x), flags included): R.c from State may go into R.a's
+  // register first, so that the path from R.b (often just computed) is the operation alone.
+  auto binary = [&](uint32_t a, uint32_t b, int c, auto&& op, bool commutative = false) {
     const bool bMem = fromMemory(b), cMem = c >= 0 && fromMemory(static_cast<uint32_t>(c));
     Xbyak::Reg32 sb = bMem ? eax : src(b);
     Xbyak::Reg32 sc = sb;
@@ -938,6 +940,9 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       e.loadState(w, regAt(b));
       op(w, operand);
       if (w.getIdx() != d.getIdx()) e.mov(d, w);
+    } else if (commutative && cMem && d.getIdx() != sb.getIdx()) {
+      e.loadState(d, regAt(static_cast<uint32_t>(c)));
+      op(d, &sb);
     } else if (d.getIdx() == sb.getIdx()) {
       op(d, operand);
     } else if (dIsC) {
@@ -1117,7 +1122,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
               else if (op == isa::Op::IOR) e.or_(w, *s);
               else e.xor_(w, *s);
             }
-          });
+          }, op != isa::Op::ANN);
           break;
         }
         case isa::Op::ADD:
@@ -1157,7 +1162,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
               if (u) add ? e.adc(w, *s) : e.sbb(w, *s);
               else add ? e.add(w, *s) : e.sub(w, *s);
             }
-          });
+          }, add && !u);
           if (needCV[i]) storeCV();  // after binary's movs, which keep the host flags
           flagsFrom = static_cast<int>(i);  // movs only from here to the next instruction
           break;
@@ -1181,7 +1186,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
             } else {
               binary(a, b, static_cast<int>(c), [&](const Xbyak::Reg32& w, const Xbyak::Operand* s) {
                 e.imul(w, *s);
-              });
+              }, true);
             }
             break;
           }
@@ -1253,8 +1258,9 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       // after which a device may have asked to stop: then leave after this instruction.
       const int32_t off = isa::memoryOffset(ir);
       const bool isByte = v;
-      e.mov(eax, src(b));
-      if (off) e.add(eax, off);
+      const Xbyak::Reg32 base = src(b);
+      if (off) e.lea(eax, ptr[base.cvt64() + off]);
+      else e.mov(eax, base);
       if (lockstep_ && u) {
         flush();
         e.mov(esi, eax);
