@@ -213,6 +213,11 @@ class Emitter : public Xbyak::CodeGenerator {
     rewrite(at, static_cast<uint32_t>(static_cast<int32_t>(to - (at + 4))), 4);
     --unbound_;
   }
+  // The forward jump whose displacement is at `at` goes to code emitted before (another batch).
+  void bindTo(size_t at, const uint8_t* to) {
+    rewrite(at, static_cast<uint32_t>(static_cast<int32_t>(to - (getCode() + at + 4))), 4);
+    --unbound_;
+  }
   // Forward jumps not bound yet: 0 when a batch is complete (a jump left unbound would fall
   // through to the next instruction, where Xbyak's labels would have thrown).
   long unbound() const { return unbound_; }
@@ -623,10 +628,18 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   // next write: a later instruction, or the state at an exit (the block's end, or the early exit
   // a load or store may take).
   std::array<bool, kMaxBlock> needCV{};
+  // A side exit right after the ADD or SUB that set the flags stores C and V on its way out
+  // (the host flags are still that instruction's there): on the path that goes on they are
+  // often written again before anything reads them.
+  std::array<bool, kMaxBlock> cvOnExit{};
   bool cvLive = true;
   for (uint32_t i = n; i-- > 0;) {
     if (followed(i)) continue;
     Shape s = shapeOf(words[i]);
+    if (i + 1 < n && i > 0 && isSideExit(words[i]) && shapeOf(words[i - 1]).writesCV) {
+      cvOnExit[i] = true;
+      s.readsCV = false;
+    }
     needCV[i] = s.writesCV && cvLive;
     if (s.writesCV) cvLive = false;
     if (s.readsCV || s.memory) cvLive = true;
@@ -1322,6 +1335,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       const uint32_t target = ipc + 1 + static_cast<uint32_t>(isa::branchOffset(ir));
       Cold& side = cold[coldCount++];
       side.kind = Cold::side;
+      if (cvOnExit[i] && !hostFlags) throw std::logic_error("translator: a side exit lost its flags");
       side.slow = jumpIf(isa::a(ir), hostFlags);
       side.i = i;
       side.target = target;
@@ -1332,6 +1346,22 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
       const uint32_t trap = (ir >> 4) & 15;  // Oberon's trap number in a BLR
       const uint32_t target = next + static_cast<uint32_t>(isa::branchOffset(ir));
       toCanonical();  // movs only: the host flags survive it
+      if (u && !v && cond != isa::T && !lockstep_) {
+        // A conditional jump (a loop's back edge): taken, straight into the target's entry.
+        const size_t taken = jumpIf(cond, hostFlags);
+        auto it = mayStart(target) ? blocks_.find(target) : blocks_.end();
+        if (it != blocks_.end()) {
+          e.bindTo(taken, it->second.code);
+          link(it->second, pc);
+        } else if (target == pc) {
+          e.bind(taken, entryAt);
+          selfLink = true;
+        } else {
+          links_->waiting[target].push_back(BatchLinks::Jump{taken, pc});
+        }
+        gotoNext(next);
+        continue;
+      }
       const RegisterCache clean = rc;
       size_t notTaken = 0;
       if (cond != isa::T) notTaken = jumpIf(cond ^ 8, hostFlags);
@@ -1408,6 +1438,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
         break;
       case Cold::side:
         e.bind(path.slow);
+        if (cvOnExit[path.i]) storeCV();  // the jump kept the host flags
         canonical(exitState[path.i]);
         e.add(r14, static_cast<int>(n - (path.i + 1)));
         gotoNext(path.target);
