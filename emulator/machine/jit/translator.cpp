@@ -1,13 +1,14 @@
 // The RISC5-to-x86-64 translator; see translator.h and docs/architecture.md.
 //
-// Host registers while translated code runs (all callee-saved, so calls into C++ keep them):
-//   rbx  the guest State (with the PC -> code lookup table)    r12  RAM (guest address 0)
-//   r13  the code map (Translator::codeMap: a store into a word with a bit set takes the slow
-//        path: translated code, words the interpreter decoded, the framebuffer)
-//   r14  instructions left
+// Host registers while translated code runs (these callee-saved, so calls into C++ keep them):
+//   rbx  the guest State (with the PC -> code lookup table), and after it the code map
+//        (Translator::codeMap: a store into a word with a bit set takes the slow path:
+//        translated code, words the interpreter decoded, the framebuffer)
+//   r12  RAM (guest address 0)    r14  instructions left
 //   r15d guest R13 (SB, the static base)    ebp  guest R14 (SP): in State only outside
-// Other guest registers and the flags live in State; r8d..r11d cache them within a block;
-// rax, rcx, rdx, rsi, rdi are scratch.
+// R0..R5 live in r8d..r11d, esi, edi (their homes); those and r13d cache other guest
+// registers within a block (see RegisterCache); the rest is in State. rax, rcx, rdx are
+// scratch.
 //
 // Semantics follow cpu.cpp line for line (the lockstep mode checks it): N and Z from every
 // register write (nv, zv), C and V from ADD/SUB as RISC5.v's cx and vv, which for x86's add,
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <sstream>
@@ -154,19 +156,23 @@ const Xbyak::Reg32* pinned(uint32_t g) {
 
 // Guest registers a block keeps in host registers (see emitBlock): caller-saved, so that the
 // out-of-line paths save them around calls and main-path calls (DIV, FPU) write them back first.
-constexpr int kCacheCount = 6;
+// The first kHomeCount are caller-saved (the stubs save them around their calls); r13d, the
+// last, is callee-saved and no home: a seventh register for the others within a block.
+constexpr int kCacheCount = 7;
+constexpr int kHomeCount = 6;
 // Between blocks guest register kHomeOf[k] lives in cache register k (kHomeIndex: the inverse).
-constexpr int8_t kHomeOf[kCacheCount] = {0, 1, 2, 3, 4, 5};
+constexpr int8_t kHomeOf[kHomeCount] = {0, 1, 2, 3, 4, 5};
 constexpr auto kHomeIndex = [] {
   std::array<int8_t, 16> index{};
   index.fill(-1);
-  for (int k = 0; k < kCacheCount; ++k) index[kHomeOf[k]] = static_cast<int8_t>(k);
+  for (int k = 0; k < kHomeCount; ++k) index[kHomeOf[k]] = static_cast<int8_t>(k);
   return index;
 }();
 const Xbyak::Reg32& cacheReg(int k) {
   static const Xbyak::Reg32 regs[kCacheCount] = {Xbyak::util::r8d,  Xbyak::util::r9d,
                                                  Xbyak::util::r10d, Xbyak::util::r11d,
-                                                 Xbyak::util::esi,  Xbyak::util::edi};
+                                                 Xbyak::util::esi,  Xbyak::util::edi,
+                                                 Xbyak::util::r13d};
   return regs[k];
 }
 
@@ -251,11 +257,15 @@ struct BatchLinks {
 
 Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep)
     : cpu_(cpu), memory_(memory), lockstep_(lockstep),
-      codeMap_(memory.ramWords(), 0),
+      area_(static_cast<uint8_t*>(std::aligned_alloc(64, (kCodeMapOffset + memory.ramWords() * 2 + 63) / 64 * 64)),
+            &std::free),
+      state_(*new (area_ ? area_.get() : throw std::bad_alloc()) State{}),
+      codeMap_(reinterpret_cast<uint16_t*>(area_.get() + kCodeMapOffset), memory.ramWords()),
       hotAfter_(lockstep ? 1 : kHotAfter) {
   cpu_.jitHeat_ = heat_.data();
   cpu_.jitHot_ = hotAfter_;
   for (FastEntry& f : state_.fast) f = FastEntry{kEmptyPc, 0, nullptr};
+  std::fill(codeMap_.begin(), codeMap_.end(), uint16_t{0});
   // Framebuffer stores keep marking damage (Memory::noteDisplayStore), through the slow path.
   const uint32_t display = memory.displayStart() / 4;
   for (uint32_t w = display; w < (memory.displayStart() + memory.displayBytes() + 3) / 4 && w < codeMap_.size(); ++w)
@@ -294,10 +304,9 @@ void Translator::emitTrampoline() {
   e.mov(rbx, rdi);
   e.mov(rax, rsi);  // the block: rsi and rdi become guest registers below
   e.mov(r12, reinterpret_cast<uint64_t>(memory_.words()));
-  e.mov(r13, reinterpret_cast<uint64_t>(codeMap_.data()));
   e.mov(*pinned(13), reg(13));
   e.mov(*pinned(14), reg(14));
-  for (int k = 0; k < kCacheCount; ++k) e.mov(cacheReg(k), reg(kHomeOf[k]));
+  for (int k = 0; k < kHomeCount; ++k) e.mov(cacheReg(k), reg(kHomeOf[k]));
   e.mov(r14, qword[rbx + kLeft]);
   e.jmp(rax);
   e.align(16);
@@ -305,7 +314,7 @@ void Translator::emitTrampoline() {
   e.mov(qword[rbx + kLeft], r14);
   e.mov(reg(13), *pinned(13));
   e.mov(reg(14), *pinned(14));
-  for (int k = 0; k < kCacheCount; ++k) e.mov(reg(kHomeOf[k]), cacheReg(k));
+  for (int k = 0; k < kHomeCount; ++k) e.mov(reg(kHomeOf[k]), cacheReg(k));
   e.add(rsp, 8);
   e.pop(r15);
   e.pop(r14);
@@ -323,14 +332,14 @@ void Translator::emitTrampoline() {
   auto stub = [&](const void* fn, bool returnsLeave) {
     e.align(16);
     const uint8_t* at = e.getCurr();
-    for (int k = 0; k < kCacheCount; ++k) e.push(cacheReg(k).cvt64());
+    for (int k = 0; k < kHomeCount; ++k) e.push(cacheReg(k).cvt64());  // r13 is callee-saved
     e.sub(rsp, 8);  // called with rsp 16-byte aligned: 8 + 48 + 8 keeps the helper's aligned
     e.mov(esi, eax);
     e.mov(rdi, reinterpret_cast<uint64_t>(this));
     e.mov(rax, reinterpret_cast<uint64_t>(fn));
     e.call(rax);
     e.add(rsp, 8);
-    for (int k = kCacheCount; k-- > 0;) e.pop(cacheReg(k).cvt64());
+    for (int k = kHomeCount; k-- > 0;) e.pop(cacheReg(k).cvt64());
     if (returnsLeave) {
       e.mov(rcx, reinterpret_cast<uint64_t>(&leave_));
       e.cmp(byte[rcx], 0);
@@ -602,7 +611,7 @@ struct RegisterCache {
   // (N/Z those of R[nz], or of State when -1).
   void atHomes(int nz) {
     clear();
-    for (int k = 0; k < kCacheCount; ++k) {
+    for (int k = 0; k < kHomeCount; ++k) {
       cached[kHomeOf[k]] = static_cast<int8_t>(k);
       holder[k] = kHomeOf[k];
       dirty[k] = true;
@@ -782,10 +791,10 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
   auto canonical = [&](const RegisterCache& s) {
     RegisterCache t = s;
     for (int k = 0; k < kCacheCount; ++k)
-      if (t.holder[k] != kHomeOf[k]) t.dirty[k] = t.dirty[k] && t.holder[k] >= 0;
+      if (k >= kHomeCount || t.holder[k] != kHomeOf[k]) t.dirty[k] = t.dirty[k] && t.holder[k] >= 0;
       else t.dirty[k] = false;  // stays in its home
     writeBack(t);
-    for (int k = 0; k < kCacheCount; ++k)
+    for (int k = 0; k < kHomeCount; ++k)
       if (s.holder[k] != kHomeOf[k]) e.loadState(cacheReg(k), regAt(kHomeOf[k]));
   };
   auto toCanonical = [&]() {  // on the main path
@@ -1320,7 +1329,7 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
           e.mov(edx, eax);
           e.shr(edx, 2);
         }
-        e.cmp(Xbyak::util::word[r13 + rdx * 2], 0);
+        e.cmp(Xbyak::util::word[rbx + rdx * 2 + static_cast<int>(kCodeMapOffset)], 0);
         path.attention = e.jumpForward(Emitter::NE);
         path.done = e.getCurr();
         exitState[i] = rc;

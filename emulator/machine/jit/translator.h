@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -52,6 +53,8 @@ struct State {
   int64_t left;  // instructions left in this run() (r14 while translated code runs)
   FastEntry fast[kFastEntries];  // addressed from rbx, so that no register holds its base
 };
+// Where the code map (Translator::codeMap) follows State in their common allocation.
+inline constexpr size_t kCodeMapOffset = (sizeof(State) + 63) / 64 * 64;
 
 struct Stats {
   uint64_t blocksTranslated = 0;
@@ -177,7 +180,11 @@ class Translator {
   Cpu& cpu_;
   Memory& memory_;
   const bool lockstep_;
-  alignas(64) State state_{};
+  // State, then the code map, in one allocation: translated code reaches both from rbx (the
+  // map at kCodeMapOffset), which leaves r13 to hold a guest register.
+  std::unique_ptr<uint8_t, void (*)(void*)> area_;
+  State& state_;
+  std::span<uint16_t> codeMap_;  // per RAM word: kBlocksMask, kDecoded, kDisplay, kStart, kSegment
   uint8_t* cache_ = nullptr;  // kCacheBytes, mapped PROT_NONE, pages RW only while written
   size_t used_ = 0;
   size_t trampolineEnd_ = 0;
@@ -189,7 +196,6 @@ class Translator {
   BatchLinks* links_ = nullptr;  // while a batch is translated (not in lockstep)
   std::unordered_map<uint32_t, Block> blocks_;
   std::unordered_multimap<uint32_t, uint32_t> segmentOwners_;  // later runs' first word -> block
-  std::vector<uint16_t> codeMap_;  // per RAM word: kBlocksMask, kDecoded, kDisplay
   std::vector<uint16_t> heat_ = std::vector<uint16_t>(kHeatEntries, 0);
   std::vector<uint32_t> pending_;  // hot blocks waiting for their batch
   uint32_t pendingWait_ = 0;
