@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "emulator/base/isa.h"
@@ -200,7 +201,10 @@ BOOST_AUTO_TEST_CASE(every_budget_stops_where_the_interpreter_does, *utf::precon
 // Program 1 patches a hot loop's body once, from a block that runs once (in --cpu jit the
 // interpreter runs that one: the interpreter's store must drop the translation). Program 2
 // stores into its own block on every pass, the next instruction but one (translated code
-// storing into itself: the block must be left at once).
+// storing into itself: the block must be left at once). Program 3 patches code that blocks
+// reach by following a plain jump (a later run of their path, Translator::Path): the block the
+// store is in and the one its side exit leads to both cover word 201 through the jump to 200,
+// further from their starts than a block is long.
 BOOST_AUTO_TEST_CASE(stores_into_translated_code_take_effect_at_once, *utf::precondition(Built())) {
   using isa::Op;
   const uint32_t movR5_2 = isa::encodeImmediate(Op::MOV, 5, 0, 2), movR5_7 = isa::encodeImmediate(Op::MOV, 5, 0, 7);
@@ -229,14 +233,30 @@ BOOST_AUTO_TEST_CASE(stores_into_translated_code_take_effect_at_once, *utf::prec
       isa::encodeBranchRelative(isa::NE, false, -10),    // 9: BNE 0
       isa::encodeBranchRelative(isa::T, false, -1),      // 10: B 10 (park)
   };
-  for (const auto* program : {&patchOnce, &patchEveryPass}) {
+  std::vector<uint32_t> patchOnPath = {
+      isa::encodeImmediate(Op::ADD, 3, 3, 1),            // 0: ADD R3, R3, 1
+      isa::encodeImmediate(Op::SUB, 4, 3, 400),          // 1: SUB R4, R3, 400
+      isa::encodeBranchRelative(isa::NE, false, 1),      // 2: BNE 4 (a side exit)
+      isa::encodeMemory(true, false, 2, 0, 201 * 4),     // 3: STW R2, R0, 804 (word 201), pass 400 only
+      isa::encodeBranchRelative(isa::T, false, 195),     // 4: B 200 (the path goes on there)
+  };
+  patchOnPath.resize(200, isa::encodeBranchRelative(isa::T, false, -1));  // never reached
+  patchOnPath.insert(patchOnPath.end(), {
+      isa::encodeImmediate(Op::MOV, 1, 0, 1),            // 200: MOV R1, 1
+      movR5_2,                                           // 201: MOV R5, 2 (MOV R5, 7 from pass 400)
+      isa::encodeRegister(Op::ADD, 6, 6, 5),             // 202: ADD R6, R6, R5
+      isa::encodeImmediate(Op::SUB, 7, 3, 600),          // 203: SUB R7, R3, 600
+      isa::encodeBranchRelative(isa::NE, false, -205),   // 204: BNE 0
+      isa::encodeBranchRelative(isa::T, false, -1),      // 205: B 205 (park)
+  });
+  for (const std::vector<uint32_t>* program : {&patchOnce, &patchEveryPass, &std::as_const(patchOnPath)}) {
     for (CpuMode mode : {CpuMode::jit, CpuMode::lockstep}) {
       Machine a(MachineConfig{}, kEmptyRom), b(MachineConfig{}, kEmptyRom);
       BOOST_REQUIRE(b.cpu().setMode(mode));
       for (Machine* m : {&a, &b}) {
         for (uint32_t i = 0; i < program->size(); ++i) m->pokeWord(i, (*program)[i]);
         m->cpu().R[0] = 0;
-        m->cpu().R[2] = program == &patchOnce ? movR5_7 : movR5_2;
+        m->cpu().R[2] = program == &patchEveryPass ? movR5_2 : movR5_7;
         m->cpu().R[8] = movR5_7;
         m->cpu().PC = 0;
       }
@@ -245,7 +265,9 @@ BOOST_AUTO_TEST_CASE(stores_into_translated_code_take_effect_at_once, *utf::prec
       requireNoDifference(b);
       // 399 passes with R5 = 2, then 201 with R5 = 7 (the loop is translated long before).
       BOOST_TEST(a.cpu().R[6] == 399 * 2 + 201 * 7u);
-      requireSameState(a, b, program == &patchOnce ? "patched once" : "patched every pass");
+      requireSameState(a, b, program == &patchOnce        ? "patched once"
+                             : program == &patchEveryPass ? "patched every pass"
+                                                          : "patched on a path");
       BOOST_TEST(b.cpu().translator()->stats().invalidations > 0u);
     }
   }
