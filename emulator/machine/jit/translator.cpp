@@ -13,9 +13,9 @@
 // Semantics follow cpu.cpp line for line (the lockstep mode checks it): N and Z from every
 // register write (nv, zv), C and V from ADD/SUB as RISC5.v's cx and vv, which for x86's add,
 // adc, sub and sbb are exactly CF and OF (true carry/borrow and signed overflow, also with a
-// carry in); shifts take the count modulo 32 as x86 does; MUL as Multiplier.v (signed, or an
-// unsigned x times a signed y) with a 64-bit imul; DIV and the FPU through the very functions
-// the interpreter calls (muldiv.h, fp.h).
+// carry in); shifts take the count modulo 32 as x86 does; MUL as Multiplier.v (signed: imul,
+// edx:eax giving H; an unsigned x times a signed y: a 64-bit imul); DIV and the FPU through the
+// very functions the interpreter calls (muldiv.h, fp.h).
 #include "translator.h"
 
 #include <sys/mman.h>
@@ -521,7 +521,9 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
     if (mayStart(work[next]) && blocks_.count(work[next])) continue;
     // Beyond the blocks asked for, only blocks that have run (in lockstep: all of them).
     if (next >= requested && hotAfter_ > 1 && heat_[work[next] & (kHeatEntries - 1)] == 0) continue;
-    emitBlock(e, work[next], work);
+    // A block asked for that cannot be made (its first word is in kMaxCover blocks already)
+    // counts as cold again rather than being asked for at every dispatch.
+    if (!emitBlock(e, work[next], work) && next < requested) heat_[work[next] & (kHeatEntries - 1)] = 0;
   }
   links_ = nullptr;
   // Jumps to blocks not translated in this batch: through the lookup table, or the dispatcher.
@@ -544,8 +546,10 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
 }
 
 void Translator::pathAt(uint32_t pc, Path& path) const {
-  // A word already in this many blocks ends the path before it (the code map counts to 255).
-  constexpr uint32_t kMaxCover = 255 - kMaxBlock - 1;
+  // A word already in this many blocks ends the path before it: the code map counts to 255,
+  // and one path holds a word at most twice (a run that reaches an earlier one ends at the
+  // jump to it, whose target is on the path), its blocks being counted one at a time.
+  constexpr uint32_t kMaxCover = 255 - 2;
   path.n = 0;
   path.segments = 0;
   uint32_t at = pc;
@@ -656,7 +660,8 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
 
   const size_t at = static_cast<size_t>(e.getCurr() - cache_);
   // Out-of-line paths, emitted after the block: the slow side of a load or store (outside RAM,
-  // or a store into a word the code map marks), the lookup table's miss of an indirect branch.
+  // or a store into a word the code map marks), the lookup table's miss of an indirect branch,
+  // a side exit taken.
   struct Cold {
     enum Kind { load, store, miss, side } kind;
     size_t slow = 0, attention = 0;  // forward jumps into the path (Emitter::jumpForward)
@@ -1212,27 +1217,16 @@ Translator::Block* Translator::emitBlock(Emitter& e, uint32_t pc, std::vector<ui
             }
             break;
           }
-          // Operands read only here come straight from State (fromMemory).
+          // Unsigned x times signed y (Multiplier.v), 64-bit. Operands read only here come
+          // straight from State (fromMemory).
           if (fromMemory(b)) e.loadState(eax, regAt(b));
           else e.mov(eax, src(b));
-          const bool cMem = !q && fromMemory(c);
-          if (u) {  // an unsigned x times a signed y: 64-bit
-            if (q) e.mov(rcx, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(imm))));
-            else if (cMem) e.movsxd(rcx, reg(c));
-            else e.movsxd(rcx, src(c));  // y is signed in both modes (Multiplier.v)
-            e.imul(rax, rcx);
-            e.mov(rdx, rax);
-            e.shr(rdx, 32);
-          } else {  // signed: edx:eax
-            if (q) {
-              e.mov(ecx, imm);
-              e.imul(ecx);
-            } else if (cMem) {
-              e.imul(reg(c));
-            } else {
-              e.imul(src(c));
-            }
-          }
+          if (q) e.mov(rcx, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(imm))));
+          else if (fromMemory(c)) e.movsxd(rcx, reg(c));
+          else e.movsxd(rcx, src(c));  // y is signed in both modes
+          e.imul(rax, rcx);
+          e.mov(rdx, rax);
+          e.shr(rdx, 32);
           e.mov(dword[rbx + kH], edx);
           if (through(a)) e.storeState(regAt(a), eax);
           else e.mov(dst(a), eax);
@@ -1648,7 +1642,7 @@ uint64_t Translator::run(uint64_t budget) {
     if (lockstep_) {
       cpu_.setIoLog(nullptr);
       storeState();
-      if (!shadowCompare(pc, static_cast<uint64_t>(ran), translated, length)) break;
+      if (!shadowCompare(pc, static_cast<uint64_t>(ran), translated, std::min<uint64_t>(length, ran))) break;
     }
     if (ran == 0 && !translated) break;  // a fault
   }

@@ -7,11 +7,11 @@
 // A block starts at any PC and follows one path through the code (Translator::Path): on past
 // forward conditional branches (side exits) and into the targets of plain jumps (B), to the
 // first other branch (included), at most kMaxBlock instructions, ending before a special
-// instruction or the end of RAM/ROM. Its entry
-// subtracts its length from the budget, or leaves to the dispatcher when the budget is short,
-// so run(budget) executes exactly `budget` instructions. Exits that may come early (a load or
-// store outside RAM after which a device asked to stop; a store into translated code) give the
-// rest back and leave with the PC of the next instruction. docs/architecture.md has the design.
+// instruction or the end of RAM/ROM. Its entry subtracts its length from the budget, or leaves
+// to the dispatcher when the budget is short, so run(budget) executes exactly `budget`
+// instructions. Exits before the end (a side exit taken; a load or store outside RAM after
+// which a device asked to stop; a store into translated code) give the rest back and go on at
+// the next instruction. docs/architecture.md has the design.
 //
 // Only built on x86-64 with Xbyak (CMake option OBERON_JIT); Cpu::setMode reports otherwise.
 #pragma once
@@ -153,7 +153,9 @@ class Translator {
   bool mayStart(uint32_t pc) const { return pc >= codeMap_.size() || (codeMap_[pc] & kStart); }
   const FastEntry* translate(uint32_t pc);
   void translateBatch(std::vector<uint32_t>& work);
-  uint32_t blockLength(uint32_t pc) const;  // > 0: translatable (the dispatcher's quick test)
+  // The dispatcher's quick test: 0 where no block can start (a special instruction, outside
+  // memory); else a count the interpreter may run for a block not translated yet.
+  uint32_t blockLength(uint32_t pc) const;
   void pathAt(uint32_t pc, Path& path) const;  // the block translate() makes at pc
   Block* emitBlock(Emitter& e, uint32_t pc, std::vector<uint32_t>& successors);
   void flush();
@@ -184,7 +186,7 @@ class Translator {
   // map at kCodeMapOffset), which leaves r13 to hold a guest register.
   std::unique_ptr<uint8_t, void (*)(void*)> area_;
   State& state_;
-  std::span<uint16_t> codeMap_;  // per RAM word: kBlocksMask, kDecoded, kDisplay, kStart, kSegment
+  std::span<uint16_t> codeMap_;  // per RAM word: the bits above (kBlocksMask ... kSegment)
   uint8_t* cache_ = nullptr;  // kCacheBytes, mapped PROT_NONE, pages RW only while written
   size_t used_ = 0;
   size_t trampolineEnd_ = 0;
