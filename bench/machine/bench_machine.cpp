@@ -46,15 +46,7 @@ BootRom rom() {
 
 const char* name(CpuMode mode) { return mode == CpuMode::jit ? "jit" : "interp"; }
 
-void printTranslation(const jit::Stats& s) {
-  std::printf("        translation: %.1f ms for %llu blocks (%llu instructions), %llu cache flushes, "
-              "%llu blocks invalidated, %llu instructions interpreted, %llu entries from the dispatcher\n",
-              s.translating.count() / 1e6, static_cast<unsigned long long>(s.blocksTranslated),
-              static_cast<unsigned long long>(s.instructionsTranslated),
-              static_cast<unsigned long long>(s.flushes), static_cast<unsigned long long>(s.invalidations),
-              static_cast<unsigned long long>(s.interpretedInstructions),
-              static_cast<unsigned long long>(s.dispatches));
-}
+void printTranslation(const jit::Stats& s) { std::printf("        translation: %s\n", s.summary().c_str()); }
 
 void printTranslation(Machine& m) {
   if (const jit::Translator* t = m.cpu().translator()) printTranslation(t->stats());
@@ -183,6 +175,7 @@ CommandRun runCommand(const char* image, CpuMode mode, const std::string& comman
     r.translation.blocksTranslated = s.blocksTranslated - before.blocksTranslated;
     r.translation.instructionsTranslated = s.instructionsTranslated - before.instructionsTranslated;
     r.translation.flushes = s.flushes - before.flushes;
+    r.translation.cacheUsed = s.cacheUsed;  // in use at the end (the boot's blocks included)
     r.translation.invalidations = s.invalidations - before.invalidations;
     r.translation.interpretedInstructions = s.interpretedInstructions - before.interpretedInstructions;
     r.translation.dispatches = s.dispatches - before.dispatches;

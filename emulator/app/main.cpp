@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<Machine> machine;
   try {
     machine = std::make_unique<Machine>(o.machine, BootRom{rom, patches.memLim, patches.stackOrg});
-    machine->cpu().setMode(o.cpu);  // available: parseOptions checked
+    machine->cpu().setMode(o.cpu, o.jitCacheBytes);  // available: parseOptions checked
   } catch (const std::exception& e) {
     std::fprintf(stderr, "oberon-emu: %s\n", e.what());
     return kExitSetup;
@@ -157,5 +157,6 @@ int main(int argc, char** argv) {
   }
   m.serial().flushOutput();
   m.sdcard().close();  // fsync: every write of the guest is on disk
+  if (o.jitStats) std::fprintf(stderr, "oberon-emu: %s\n", m.cpu().translatorSummary().c_str());
   return status;
 }

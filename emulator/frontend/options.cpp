@@ -29,6 +29,7 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
   // The translator where it is built (x86-64 with Xbyak), else the interpreter.
   const std::string defaultCpu = Cpu::translatorAvailable() ? "jit" : "interp";
   std::string cpu = defaultCpu;
+  unsigned jitCacheMiB = Cpu::kJitCacheBytes >> 20;
   po::options_description general("Options");
   general.add_options()
     ("help,h", "show this help")
@@ -38,6 +39,10 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
     ("size", po::value(&size), "screen size WxH, e.g. 1280x1024 (width a multiple of 32)")
     ("cpu", po::value(&cpu)->default_value(defaultCpu), "CPU engine: jit (the x86-64 translator), interp "
                                                        "(the interpreter), lockstep (both, compared)")
+    ("jit-cache", po::value(&jitCacheMiB)->default_value(jitCacheMiB), "translator: code cache in MiB (3 to 1024), "
+                                                                      "emptied when full")
+    ("jit-stats", po::bool_switch(&o.jitStats), "translator: print its figures (blocks, time, cache flushes) "
+                                                 "on stderr when stopping")
     ("snapshot", po::bool_switch(&o.snapshot), "never modify the image; writes live in memory")
     ("headless", po::bool_switch(&o.headless), "run without a window")
     ("until-idle", po::bool_switch(&o.untilIdle), "headless: stop once Oberon waits for input")
@@ -119,6 +124,12 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
     exitCode = oberon::cli::usageError("oberon-emu", "--cpu wants interp, jit or lockstep, not '" + cpu + "'");
     return std::nullopt;
   }
+  if (jitCacheMiB < (Cpu::kJitCacheMinBytes >> 20) || jitCacheMiB > (Cpu::kJitCacheMaxBytes >> 20)) {
+    exitCode = oberon::cli::usageError("oberon-emu", "--jit-cache wants 3 to 1024 (MiB), not " +
+                                                         std::to_string(jitCacheMiB));
+    return std::nullopt;
+  }
+  o.jitCacheBytes = size_t{jitCacheMiB} << 20;
   if (vm.count("boot-from-serial")) o.machine.switches |= 1;
   if (vm.count("no-tcpnet")) o.tcpnet = false;
   if (o.tlsCert.empty() != o.tlsKey.empty()) {

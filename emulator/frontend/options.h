@@ -36,6 +36,8 @@ struct Options {
   bool quiet = false;
   bool frameStats = false;       // window: print frame times at exit (bench/window)
   CpuMode cpu = CpuMode::interp;  // --cpu (parseOptions defaults to jit where it is built)
+  size_t jitCacheBytes = Cpu::kJitCacheBytes;  // --jit-cache MIB
+  bool jitStats = false;          // --jit-stats: the translator's figures on stderr at exit
 };
 
 // Parses argv. On --help/--version prints and returns nullopt with exitCode 0; on a usage error

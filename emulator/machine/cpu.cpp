@@ -128,9 +128,10 @@ bool Cpu::translatorAvailable() {
 #endif
 }
 
-bool Cpu::setMode(CpuMode mode) {
-  if (mode == mode_) return true;
+bool Cpu::setMode(CpuMode mode, size_t jitCacheBytes) {
 #ifdef OBERON_JIT
+  jitCacheBytes = std::clamp(jitCacheBytes, kJitCacheMinBytes, kJitCacheMaxBytes);
+  if (mode == mode_ && (mode == CpuMode::interp || jit_->cacheBytes() == jitCacheBytes)) return true;
   // The interpreter instance changes (interpret()): its decode entries would point into the other.
   std::fill(ramCode_.begin(), ramCode_.end(), Decoded{});
   forgetRom();
@@ -139,12 +140,13 @@ bool Cpu::setMode(CpuMode mode) {
     codeWatch_ = nullptr;
   } else {
     jit_.reset();
-    jit_.reset(new jit::Translator(*this, memory_, bus_, mode == CpuMode::lockstep));
+    jit_.reset(new jit::Translator(*this, memory_, bus_, mode == CpuMode::lockstep, jitCacheBytes));
     codeWatch_ = jit_->codeMap();
   }
   mode_ = mode;
   return true;
 #else
+  (void)jitCacheBytes;
   return mode == CpuMode::interp;
 #endif
 }
@@ -162,6 +164,14 @@ void Cpu::forgetAll() {
 #ifdef OBERON_JIT
   if (jit_) jit_->forgetAll();
 #endif
+}
+
+std::string Cpu::translatorSummary() const {
+#ifdef OBERON_JIT
+  if (jit_)
+    return "translator (" + std::to_string(jit_->cacheBytes() >> 20) + " MiB code cache): " + jit_->stats().summary();
+#endif
+  return "interpreter only: no translator statistics";
 }
 
 std::string Cpu::lockstepReport() const {

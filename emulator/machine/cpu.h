@@ -60,11 +60,18 @@ class Cpu {
   ~Cpu();
 
   // Chooses the engine. Returns false (and keeps the interpreter) when the translator is not
-  // built into this executable (translatorAvailable()).
-  bool setMode(CpuMode mode);
+  // built into this executable (translatorAvailable()). jitCacheBytes bounds the translator's
+  // code cache (jit, lockstep), which is flushed when full: kJitCacheMinBytes to
+  // kJitCacheMaxBytes, clamped.
+  static constexpr size_t kJitCacheBytes = size_t{64} << 20;
+  static constexpr size_t kJitCacheMinBytes = size_t{3} << 20;  // a batch's region (2 MiB) and more
+  static constexpr size_t kJitCacheMaxBytes = size_t{1} << 30;
+  bool setMode(CpuMode mode, size_t jitCacheBytes = kJitCacheBytes);
   CpuMode mode() const { return mode_; }
   static bool translatorAvailable();
   jit::Translator* translator() { return jit_.get(); }
+  // --jit-stats: one line on the translator's work (blocks, time, cache flushes, ...).
+  std::string translatorSummary() const;
   // --cpu lockstep: the first difference, with a disassembly of its block ("" if none).
   std::string lockstepReport() const;
 

@@ -28,7 +28,8 @@ boost::test_tools::assertion_result translatorBuilt(boost::unit_test::test_unit_
   return ok;
 }
 
-// System.Log of a prepare run with `cpu`: TwinTest compiled and run, then ORP and ORG compiled.
+// System.Log of a prepare run with `cpu` (and more emulator options after it): TwinTest compiled
+// and run, then ORP and ORG compiled.
 std::string guestLog(const std::string& cpu) {
   support::TempDir scratch("oberon-lockstep");
   const std::string build = need("OBERON_BUILD_DIR"), source = need("OBERON_SOURCE_DIR");
@@ -64,4 +65,33 @@ BOOST_AUTO_TEST_CASE(twin_test_and_the_compiler_agree_in_lockstep,
     for (const char* module : {"  compiling ORP", "  compiling ORG"})
       BOOST_TEST(line(log, module) == line(reference, module), cpu << ": " << module);
   }
+}
+
+// The same with the smallest code cache (--jit-cache 3): lockstep translates every block it
+// runs, so the cache fills and is emptied many times during the compiles (121 times on
+// 2026-12-03).
+BOOST_AUTO_TEST_CASE(the_compiler_agrees_through_a_small_code_cache,
+                     *boost::unit_test::precondition(translatorBuilt)) {
+  const std::string reference = guestLog("interp");
+  const std::string log = guestLog("lockstep --jit-cache 3");
+  BOOST_TEST(line(log, "TwinTest") == line(reference, "TwinTest"));
+  for (const char* module : {"  compiling ORP", "  compiling ORG"})
+    BOOST_TEST(line(log, module) == line(reference, module), module);
+}
+
+// --jit-stats: one line on stderr at the end, with the cache flushes the boot caused through
+// the smallest cache (two on 2026-12-03; lockstep translates all 3,316 blocks of the boot).
+BOOST_AUTO_TEST_CASE(jit_stats_count_the_flushes_of_a_small_cache,
+                     *boost::unit_test::precondition(translatorBuilt)) {
+  auto r = support::run({need("OBERON_BUILD_DIR") + "/emulator/oberon-emu", "--cpu", "lockstep", "--jit-cache", "3",
+                         "--jit-stats", "--headless", "--until-idle", "--snapshot", need("OBERON_IMAGE")},
+                        120s);
+  BOOST_REQUIRE_MESSAGE(r.status == 0, "status " << r.status << "\n" << r.err);
+  const std::string stats = line(r.err, "oberon-emu: translator (3 MiB code cache): ");
+  BOOST_REQUIRE_MESSAGE(!stats.empty(), r.err);
+  const size_t at = stats.find(" cache flushes");
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, stats);
+  const size_t from = stats.rfind(' ', at - 1) + 1;
+  BOOST_TEST(std::stoul(stats.substr(from, at - from)) >= 1u, stats);
+  BOOST_TEST(stats.find("lockstep: ") != std::string::npos, stats);
 }

@@ -273,6 +273,60 @@ BOOST_AUTO_TEST_CASE(stores_into_translated_code_take_effect_at_once, *utf::prec
   }
 }
 
+// More code than the smallest code cache holds, run over and over: the cache fills, is emptied
+// (flush) and fills again many times while the program runs, in jit (blocks chained to blocks
+// of the emptied cache must never be entered) and in lockstep. Chunks of random straight code
+// each loop three times (SUB R12; BNE back), then fall through into the next; the last jumps
+// back to the first.
+BOOST_AUTO_TEST_CASE(a_full_code_cache_is_emptied_and_filled_again, *utf::precondition(Built())) {
+  using isa::Op;
+  auto program = [](Machine& m) {
+    std::mt19937 rng(4242);
+    uint32_t at = 0, chunks = 0;
+    m.pokeWord(at++, isa::encodeImmediate(Op::MOV, 12, 0, 3));  // 0: MOV R12, 3
+    while (at < 0xF000) {  // words; the data R13 points at start at 10000H
+      const uint32_t start = at, length = 8 + rng() % 33;
+      for (uint32_t i = 0; i < length; ++i) {
+        uint32_t ir = rng() % 8 == 0 ? isa::encodeMemory(rng() & 1, rng() & 1, rng() % 12, 13,
+                                                          static_cast<int32_t>(rng() % 256) - 128)
+                                     : ((rng() & 0x7FFFFFFF) & ~(15u << 24)) | (rng() % 12) << 24;
+        m.pokeWord(at++, ir);  // register or memory format, a = R0..R11
+      }
+      m.pokeWord(at++, isa::encodeImmediate(Op::SUB, 12, 12, 1));
+      m.pokeWord(at, isa::encodeBranchRelative(isa::NE, false, static_cast<int32_t>(start) - static_cast<int32_t>(at) - 1));
+      ++at;
+      m.pokeWord(at++, isa::encodeImmediate(Op::MOV, 12, 0, 3));
+      ++chunks;
+    }
+    m.pokeWord(at, isa::encodeBranchRelative(isa::T, false, -static_cast<int32_t>(at) - 1));  // B 0
+    std::mt19937 r(99);
+    setCorners(r, m.cpu());
+    m.cpu().PC = 0;
+    return chunks;
+  };
+  for (CpuMode mode : {CpuMode::jit, CpuMode::lockstep}) {
+    Machine a(MachineConfig{}, kEmptyRom), b(MachineConfig{}, kEmptyRom);
+    BOOST_REQUIRE(b.cpu().setMode(mode, Cpu::kJitCacheMinBytes));
+    BOOST_REQUIRE_EQUAL(b.cpu().translator()->cacheBytes(), Cpu::kJitCacheMinBytes);
+    const uint32_t chunks = program(a);
+    program(b);
+    const int slices = mode == CpuMode::jit ? 12 : 8;
+    for (int slice = 0; slice < slices; ++slice) {
+      BOOST_REQUIRE_EQUAL(a.cpu().run(1'000'000), 1'000'000u);
+      BOOST_REQUIRE_EQUAL(b.cpu().run(1'000'000), 1'000'000u);
+      requireNoDifference(b);
+      requireSameState(a, b, std::string(mode == CpuMode::jit ? "jit" : "lockstep") + ", slice " +
+                                 std::to_string(slice));
+    }
+    const jit::Stats& s = b.cpu().translator()->stats();
+    BOOST_TEST_MESSAGE((mode == CpuMode::jit ? "jit" : "lockstep") << ", " << chunks << " chunks: " << s.summary());
+    BOOST_TEST(s.flushes >= 20u);
+    // Every chunk was translated, again after flushes, and translated code ran.
+    BOOST_TEST(s.blocksTranslated > 10u * chunks);
+    BOOST_TEST(s.interpretedInstructions < slices * 1'000'000u * 9 / 10);  // a tenth translated at least
+  }
+}
+
 // Code written from outside the CPU (the module loader's copies, a device's DMA) is translated
 // anew: Machine::pokeWord and the guest-memory adapter go through Cpu::forget.
 BOOST_AUTO_TEST_CASE(code_written_from_outside_is_translated_anew, *utf::precondition(Built())) {

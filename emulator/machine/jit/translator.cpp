@@ -53,7 +53,9 @@ constexpr size_t kBlockReserve = 24 << 10;
 constexpr size_t kRegionBytes = 2 << 20;
 constexpr size_t kRegionBlocks = 256;
 constexpr size_t kPopulateBytes = 32 << 10;
-constexpr size_t kStubBytes = 48;  // a jump's stub at the end of a batch (34 bytes)
+constexpr size_t kStubBytes = 48;
+// The smallest cache holds the trampoline (its first pages) and one batch's region after them.
+static_assert(kBlockReserve + (64 << 10) + kRegionBytes <= Cpu::kJitCacheMinBytes);  // a jump's stub at the end of a batch (34 bytes)
 
 static_assert(sizeof(Decoded) == 12 && offsetof(Decoded, op) == 0, "decode cache layout");
 
@@ -255,8 +257,9 @@ struct BatchLinks {
   std::unordered_map<uint32_t, std::vector<Jump>> waiting;  // target PC -> jumps not yet bound
 };
 
-Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep)
+Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep, size_t cacheBytes)
     : cpu_(cpu), memory_(memory), lockstep_(lockstep),
+      cacheBytes_(std::clamp(cacheBytes, Cpu::kJitCacheMinBytes, Cpu::kJitCacheMaxBytes)),
       area_(static_cast<uint8_t*>(std::aligned_alloc(64, (kCodeMapOffset + memory.ramWords() * 2 + 63) / 64 * 64)),
             &std::free),
       state_(*new (area_ ? area_.get() : throw std::bad_alloc()) State{}),
@@ -270,7 +273,7 @@ Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep)
   const uint32_t display = memory.displayStart() / 4;
   for (uint32_t w = display; w < (memory.displayStart() + memory.displayBytes() + 3) / 4 && w < codeMap_.size(); ++w)
     codeMap_[w] |= kDisplay;
-  void* p = mmap(nullptr, kCacheBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* p = mmap(nullptr, cacheBytes_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   cache_ = static_cast<uint8_t*>(p);
   emitTrampoline();
@@ -286,7 +289,7 @@ Translator::Translator(Cpu& cpu, Memory& memory, Bus& bus, bool lockstep)
 
 Translator::~Translator() {
   cpu_.jitHeat_ = nullptr;
-  munmap(cache_, kCacheBytes);
+  munmap(cache_, cacheBytes_);
 }
 
 // enter(state, code): saves the callee-saved registers, loads the pinned ones and jumps to a
@@ -389,8 +392,9 @@ void Translator::flush() {
   segmentOwners_.clear();
   for (uint16_t& m : codeMap_) m &= static_cast<uint16_t>(~(kBlocksMask | kStart | kSegment));
   for (FastEntry& f : state_.fast) f = FastEntry{kEmptyPc, 0, nullptr};
-  protect(cache_, trampolineEnd_, kCacheBytes, PROT_NONE);
+  protect(cache_, trampolineEnd_, cacheBytes_, PROT_NONE);
   used_ = trampolineEnd_;
+  stats_.cacheUsed = used_;
   ++stats_.flushes;
 }
 
@@ -480,6 +484,24 @@ void Translator::forgetAll() {
   shadowStale_ = true;  // the machine may write RAM directly next (power-on): copy at run()
 }
 
+std::string Stats::summary() const {
+  char s[320];
+  std::snprintf(s, sizeof s,
+                "%.1f ms for %llu blocks (%llu instructions), %llu KiB of code cache in use, %llu cache flushes, "
+                "%llu blocks invalidated, "
+                "%llu instructions interpreted, %llu entries from the dispatcher",
+                translating.count() / 1e6, static_cast<unsigned long long>(blocksTranslated),
+                static_cast<unsigned long long>(instructionsTranslated),
+                static_cast<unsigned long long>(cacheUsed >> 10), static_cast<unsigned long long>(flushes),
+                static_cast<unsigned long long>(invalidations),
+                static_cast<unsigned long long>(interpretedInstructions), static_cast<unsigned long long>(dispatches));
+  std::string r = s;
+  if (lockstepSteps != 0)
+    r += "; lockstep: " + std::to_string(lockstepSteps) + " steps compared (" + std::to_string(lockstepBlocks) +
+         " translated blocks, " + std::to_string(lockstepInstructions) + " instructions)";
+  return r;
+}
+
 // ---- Translation ---------------------------------------------------------------------------
 
 // Translates the block at pc and, while the pages are writable anyway, the blocks it leads to
@@ -501,7 +523,7 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
   // batch costs one mprotect with a TLB flush (its pages RW -> RX), not two.
   const size_t page = pageSize();
   used_ = (used_ + page - 1) / page * page;
-  if (used_ + kRegionBytes > kCacheBytes) flush();
+  if (used_ + kRegionBytes > cacheBytes_) flush();
   const size_t from = used_;
   protect(cache_, from, from + kRegionBytes, PROT_READ | PROT_WRITE);
   // Fault the first pages in with one call rather than one page fault each as code reaches them.
@@ -541,6 +563,7 @@ void Translator::translateBatch(std::vector<uint32_t>& work) {
   if (e.unbound() != 0) throw std::logic_error("translator: a forward jump was left unbound");
   e.ready();  // (no Xbyak labels: forward jumps are bound by Emitter::bind)
   protect(cache_, from, used_, PROT_READ | PROT_EXEC);
+  stats_.cacheUsed = used_;
   ++stats_.batches;
   stats_.translating += std::chrono::steady_clock::now() - t0;
 }
