@@ -51,7 +51,9 @@ std::string SdCard::open(const std::string& path, bool snapshot) {
       blockOffset_ = 0;
     }
   } catch (const oberondisk::DiskError& e) {
-    return std::string("disk image ") + e.what();
+    // Said with the image's name once: most messages name it already, the lock's does not.
+    const std::string what = e.what();
+    return what.find(path) != std::string::npos ? what : path + ": " + what;
   }
   int fd = file.release();
   fd_ = fd;
