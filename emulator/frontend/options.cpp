@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
 #include "tools/cli/cli.h"
@@ -132,6 +133,11 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
   o.jitCacheBytes = size_t{jitCacheMiB} << 20;
   if (vm.count("boot-from-serial")) o.machine.switches |= 1;
   if (vm.count("no-tcpnet")) o.tcpnet = false;
+  if (boost::system::error_code ec; !o.tcpnetBind.empty() && (boost::asio::ip::make_address(o.tcpnetBind, ec), ec)) {
+    exitCode = oberon::cli::usageError("oberon-emu", "--tcpnet-bind wants an IP address (127.0.0.1, ::1, 0.0.0.0, ::), "
+                                                     "not '" + o.tcpnetBind + "'");
+    return std::nullopt;
+  }
   if (o.tlsCert.empty() != o.tlsKey.empty()) {
     exitCode = oberon::cli::usageError("oberon-emu", "--tls-cert and --tls-key go together");
     return std::nullopt;

@@ -151,6 +151,7 @@ BOOST_AUTO_TEST_CASE(usage_errors) {
   expectUsageError(kEmu, {"--mem"}, "--mem");
   expectUsageError(kEmu, {"--mem", "lots", "x.dsk"}, "--mem");
   expectUsageError(kEmu, {"--cpu", "fast", "x.dsk"}, "--cpu");
+  expectUsageError(kEmu, {"--tcpnet-bind", "1.2.3", "x.dsk"}, "--tcpnet-bind");
   for (const char* mib : {"2", "1025", "lots"}) expectUsageError(kEmu, {"--jit-cache", mib, "x.dsk"}, "--jit-cache");
 }
 BOOST_AUTO_TEST_SUITE_END()
